@@ -1,0 +1,62 @@
+//! Command-line flags (argh), their help text and defaults. Touches nothing.
+
+use argh::FromArgs;
+
+/// warden: a small, bounded HTTP/1.1 static file server for embedded Linux boards.
+#[derive(FromArgs, Debug)]
+pub struct Args {
+    /// directory to serve (the web root); required
+    #[argh(option)]
+    pub root: String,
+
+    /// address to listen on, ADDR:PORT (IPv6 as [::1]:8080; port 0 picks one);
+    /// repeatable; default 0.0.0.0:80
+    #[argh(option)]
+    pub listen: Vec<String>,
+
+    /// connection table size, 1 to 1024 (default 1024)
+    #[argh(option)]
+    pub max_connections: Option<usize>,
+
+    /// file served for a directory (default index.html)
+    #[argh(option, default = "String::from(\"index.html\")")]
+    pub index: String,
+
+    /// value of a Cache-Control header added to file responses (e.g. "max-age=3600")
+    #[argh(option)]
+    pub cache_control: Option<String>,
+
+    /// no access log, and only warnings and errors
+    #[argh(switch)]
+    pub quiet: bool,
+
+    /// log level: error, warn, info, debug, trace (default info)
+    #[argh(option)]
+    pub log_level: Option<String>,
+
+    /// close keep-alive connections idle this many seconds (default 15)
+    #[argh(option)]
+    pub idle_timeout: Option<u64>,
+
+    /// a request head must arrive within this many seconds of its first byte (default 10)
+    #[argh(option)]
+    pub header_timeout: Option<u64>,
+
+    /// abandon a response that makes no progress for this many seconds (default 30)
+    #[argh(option)]
+    pub write_timeout: Option<u64>,
+}
+
+/// Parses `argv`. `Err((text, code))`: print `text` and exit with `code`
+/// (0 for --help, 2 for a bad flag, with the text cut to its first line).
+pub fn parse(argv: &[String]) -> Result<Args, (String, u8)> {
+    let name = argv.first().map_or("warden", String::as_str);
+    let rest: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    Args::from_args(&[name], &rest).map_err(|early| match early.status {
+        Ok(()) => (early.output, 0),
+        Err(()) => {
+            let first = early.output.lines().next().unwrap_or("invalid arguments").trim();
+            (format!("warden: {first} (see --help)"), 2)
+        }
+    })
+}

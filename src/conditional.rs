@@ -1,0 +1,351 @@
+//! Validators and conditional requests (RFC 9110 §8.8, §13).
+//!
+//! `evaluate` follows §13.2.2's steps in order and is numbered the same way.
+
+use crate::date::parse_http_date;
+use crate::request::{Method, Request};
+
+/// Longest ETag we make: three u64 in hex, a nanosecond count, separators, quotes.
+pub const ETAG_CAP: usize = 64;
+
+/// A strong entity tag, quotes included, made from inode, size and mtime (§8.8.3).
+/// Any change to the file's content changes size or mtime; a replaced file
+/// changes inode. Different variants (x and x.gz) are different files.
+#[derive(Clone, Copy)]
+pub struct ETag {
+    buf: [u8; ETAG_CAP],
+    len: usize,
+}
+
+impl ETag {
+    pub fn new(ino: u64, size: u64, mtime_sec: i64, mtime_nsec: u32) -> ETag {
+        let mut buf = [0u8; ETAG_CAP];
+        let mut len = 0;
+        let mut put = |b: u8| {
+            buf[len] = b;
+            len += 1;
+        };
+        let hex = |v: u64, put: &mut dyn FnMut(u8)| {
+            let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
+            for i in (0..digits).rev() {
+                put(b"0123456789abcdef"[(v >> (i * 4) & 0xf) as usize]);
+            }
+        };
+        put(b'"');
+        hex(ino, &mut put);
+        put(b'-');
+        hex(size, &mut put);
+        put(b'-');
+        hex(mtime_sec as u64, &mut put);
+        put(b'.');
+        hex(u64::from(mtime_nsec), &mut put);
+        put(b'"');
+        ETag { buf, len }
+    }
+
+    /// The tag as sent, with its quotes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// One element of an If-Match / If-None-Match list.
+enum ListItem<'a> {
+    Any,
+    Tag { weak: bool, opaque: &'a [u8] },
+    Invalid,
+}
+
+/// Splits entity-tag lists (`*` or `1#entity-tag`, §13.1.1) into items.
+/// Commas inside a quoted tag do not split: etagc excludes DQUOTE but not ','.
+fn list_items<'a>(fields: &'a [&'a [u8]]) -> impl Iterator<Item = ListItem<'a>> + 'a {
+    fields.iter().flat_map(|field| {
+        let mut rest: &'a [u8] = field;
+        core::iter::from_fn(move || {
+            loop {
+                rest = rest.trim_ascii_start();
+                if rest.first() == Some(&b',') {
+                    rest = &rest[1..];
+                    continue;
+                }
+                break;
+            }
+            if rest.is_empty() {
+                return None;
+            }
+            if rest[0] == b'*' {
+                rest = &rest[1..];
+                return Some(ListItem::Any);
+            }
+            let weak = rest.starts_with(b"W/");
+            let tag = if weak { &rest[2..] } else { rest };
+            if tag.first() != Some(&b'"') {
+                rest = &[];
+                return Some(ListItem::Invalid);
+            }
+            match tag[1..].iter().position(|&b| b == b'"') {
+                Some(end) => {
+                    let opaque = &tag[..end + 2];
+                    rest = &tag[end + 2..];
+                    Some(ListItem::Tag { weak, opaque })
+                }
+                None => {
+                    rest = &[];
+                    Some(ListItem::Invalid)
+                }
+            }
+        })
+    })
+}
+
+/// §8.8.3.2 strong comparison: both strong and identical. Ours are always strong.
+fn strong_match(fields: &[&[u8]], etag: &ETag) -> bool {
+    list_items(fields).any(|item| match item {
+        ListItem::Any => true,
+        ListItem::Tag { weak, opaque } => !weak && opaque == etag.as_bytes(),
+        ListItem::Invalid => false,
+    })
+}
+
+/// §8.8.3.2 weak comparison: opaque tags identical, weakness ignored.
+fn weak_match(fields: &[&[u8]], etag: &ETag) -> bool {
+    list_items(fields).any(|item| match item {
+        ListItem::Any => true,
+        ListItem::Tag { opaque, .. } => opaque == etag.as_bytes(),
+        ListItem::Invalid => false,
+    })
+}
+
+/// The result of §13.2.2 for a GET or HEAD of an existing file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precondition {
+    /// Go on to Range evaluation and a 200/206.
+    Proceed,
+    /// 304 Not Modified (§15.4.5).
+    NotModified,
+    /// 412 Precondition Failed (§15.5.13).
+    Failed,
+}
+
+/// RFC 9110 §13.2.2, steps 1-4 (step 5, Range, is `range_allowed`).
+/// `last_modified` is the file's mtime in whole seconds, as sent.
+pub fn evaluate(req: &Request<'_>, etag: &ETag, last_modified: i64) -> Precondition {
+    // 1. If-Match present: false → 412.
+    if !req.if_match.is_empty() {
+        if !strong_match(&req.if_match, etag) {
+            return Precondition::Failed;
+        }
+    }
+    // 2. Else If-Unmodified-Since with a valid date: modified after it → 412.
+    else if let Some(date) = req.if_unmodified_since.and_then(parse_http_date) {
+        if last_modified > date {
+            return Precondition::Failed;
+        }
+    }
+    // 3. If-None-Match present: true → 304 for GET/HEAD (412 for other methods,
+    //    which never get here).
+    if !req.if_none_match.is_empty() {
+        if weak_match(&req.if_none_match, etag) {
+            return match req.method {
+                Method::Get | Method::Head => Precondition::NotModified,
+            };
+        }
+    }
+    // 4. Else, GET/HEAD with If-Modified-Since valid: not modified since → 304.
+    else if let Some(date) = req.if_modified_since.and_then(parse_http_date) {
+        if last_modified <= date {
+            return Precondition::NotModified;
+        }
+    }
+    Precondition::Proceed
+}
+
+/// §13.2.2 step 5 with §13.1.5: may a Range be honoured? Without If-Range,
+/// yes. With it, only if it names the current strong ETag, or is exactly the
+/// Last-Modified date (our validators are strong, so a date is acceptable).
+pub fn range_allowed(req: &Request<'_>, etag: &ETag, last_modified: i64) -> bool {
+    let Some(value) = req.if_range else {
+        return true;
+    };
+    let value = value.trim_ascii();
+    if value.first() == Some(&b'"') || value.starts_with(b"W/") {
+        // A weak tag never matches in If-Range (§13.1.5).
+        return value == etag.as_bytes();
+    }
+    parse_http_date(value) == Some(last_modified)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{Method, Request, Version};
+
+    const LM: i64 = 784_111_777; // Sun, 06 Nov 1994 08:49:37 GMT
+
+    fn tag() -> ETag {
+        ETag::new(0x1234, 10, LM, 5)
+    }
+
+    fn req() -> Request<'static> {
+        Request::new(Method::Get, Version::Http11, b"/")
+    }
+
+    #[test]
+    fn etag_format() {
+        assert_eq!(tag().as_bytes(), b"\"1234-a-2ebc98a1.5\"");
+        let big = ETag::new(u64::MAX, u64::MAX, i64::MAX, 999_999_999);
+        assert_eq!(big.as_bytes().len(), 2 + 16 + 1 + 16 + 1 + 16 + 1 + 8);
+    }
+
+    #[test]
+    fn rfc9110_13_2_2_order_table() {
+        let t = tag();
+        let cur = t.as_bytes();
+        let other: &[u8] = b"\"nope\"";
+        let weak_cur = [b"W/", cur].concat();
+        let old = b"Sat, 05 Nov 1994 08:49:37 GMT";
+        let same = b"Sun, 06 Nov 1994 08:49:37 GMT";
+        let bad = b"not a date";
+        type Case<'a> = (
+            &'a str,
+            Vec<&'a [u8]>,
+            Option<&'a [u8]>,
+            Vec<&'a [u8]>,
+            Option<&'a [u8]>,
+            Precondition,
+        );
+        let cases: Vec<Case> = vec![
+            ("none", vec![], None, vec![], None, Precondition::Proceed),
+            ("if-match hit", vec![cur], None, vec![], None, Precondition::Proceed),
+            ("if-match miss", vec![other], None, vec![], None, Precondition::Failed),
+            ("if-match star", vec![b"*"], None, vec![], None, Precondition::Proceed),
+            (
+                "if-match list",
+                vec![b"\"a\", \"b\"", cur],
+                None,
+                vec![],
+                None,
+                Precondition::Proceed,
+            ),
+            (
+                "if-match weak never strong",
+                vec![&weak_cur],
+                None,
+                vec![],
+                None,
+                Precondition::Failed,
+            ),
+            (
+                "if-match beats IUS",
+                vec![cur],
+                Some(old),
+                vec![],
+                None,
+                Precondition::Proceed,
+            ),
+            ("IUS older → 412", vec![], Some(old), vec![], None, Precondition::Failed),
+            ("IUS same → ok", vec![], Some(same), vec![], None, Precondition::Proceed),
+            (
+                "IUS invalid ignored",
+                vec![],
+                Some(bad),
+                vec![],
+                None,
+                Precondition::Proceed,
+            ),
+            (
+                "INM hit → 304",
+                vec![],
+                None,
+                vec![cur],
+                None,
+                Precondition::NotModified,
+            ),
+            (
+                "INM weak hit → 304",
+                vec![],
+                None,
+                vec![&weak_cur],
+                None,
+                Precondition::NotModified,
+            ),
+            (
+                "INM star → 304",
+                vec![],
+                None,
+                vec![b"*"],
+                None,
+                Precondition::NotModified,
+            ),
+            ("INM miss", vec![], None, vec![other], None, Precondition::Proceed),
+            (
+                "INM miss beats IMS",
+                vec![],
+                None,
+                vec![other],
+                Some(same),
+                Precondition::Proceed,
+            ),
+            (
+                "IMS same → 304",
+                vec![],
+                None,
+                vec![],
+                Some(same),
+                Precondition::NotModified,
+            ),
+            (
+                "IMS older → 200",
+                vec![],
+                None,
+                vec![],
+                Some(old),
+                Precondition::Proceed,
+            ),
+            (
+                "IMS invalid ignored",
+                vec![],
+                None,
+                vec![],
+                Some(bad),
+                Precondition::Proceed,
+            ),
+            (
+                "if-match miss beats INM",
+                vec![other],
+                None,
+                vec![cur],
+                None,
+                Precondition::Failed,
+            ),
+        ];
+        for (name, im, ius, inm, ims, want) in cases {
+            let mut r = req();
+            r.if_match.extend(im);
+            r.if_unmodified_since = ius;
+            r.if_none_match.extend(inm);
+            r.if_modified_since = ims;
+            assert_eq!(evaluate(&r, &t, LM), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn rfc9110_13_1_5_if_range() {
+        let t = tag();
+        let weak = [b"W/", t.as_bytes()].concat();
+        let mut r = req();
+        assert!(range_allowed(&r, &t, LM));
+        r.if_range = Some(t.as_bytes());
+        assert!(range_allowed(&r, &t, LM));
+        r.if_range = Some(&weak);
+        assert!(!range_allowed(&r, &t, LM));
+        r.if_range = Some(b"\"other\"");
+        assert!(!range_allowed(&r, &t, LM));
+        r.if_range = Some(b"Sun, 06 Nov 1994 08:49:37 GMT");
+        assert!(range_allowed(&r, &t, LM));
+        r.if_range = Some(b"Sun, 06 Nov 1994 08:49:38 GMT");
+        assert!(!range_allowed(&r, &t, LM));
+        r.if_range = Some(b"garbage");
+        assert!(!range_allowed(&r, &t, LM));
+    }
+}

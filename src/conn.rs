@@ -1,0 +1,642 @@
+//! One connection: its state machine, from request bytes to response bytes.
+//!
+//! The loop (`server.rs`) calls `on_ready` when poll says the socket is ready;
+//! each state has one function; after a transition the next step is tried at
+//! once, until the socket would block. Buffers are lent by the server: every
+//! connection has a small request-head buffer and a response-head buffer; a
+//! head that outgrows the small buffer borrows one of a few large ones.
+
+use crate::access_log::AccessLog;
+use crate::date::{DateCache, Millis};
+use crate::error::HttpError;
+use crate::io::{self, Io, Sendfile};
+use crate::limits::{
+    HEAD_BUF_LARGE, HEAD_BUF_SMALL, LARGE_HEAD_BUFS, LINGER_MS, MAX_REQUESTS_PER_CONNECTION, RESPONSE_HEAD_CAP,
+    SEND_CHUNK,
+};
+use crate::path::{self, Resolved};
+use crate::request::{self, Method, Parsed, Request};
+use crate::response::{self, Common, Representation};
+use crate::{encoding, mime};
+use heapless::Vec as FixedVec;
+use std::fs::File;
+use std::net::{IpAddr, Shutdown, TcpStream};
+use std::os::fd::{AsFd, BorrowedFd};
+
+/// Settings the connection code reads; fixed at start-up.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Slots in the connection table (≤ `limits::MAX_CONNECTIONS`).
+    pub max_connections: usize,
+    /// File served for a directory path ending in `/`.
+    pub index: Vec<u8>,
+    /// `Cache-Control` value for file responses, if any.
+    pub cache_control: Option<Vec<u8>>,
+    pub idle_timeout_ms: Millis,
+    pub header_timeout_ms: Millis,
+    pub write_timeout_ms: Millis,
+}
+
+/// The large head buffers, lent to heads that outgrow the small buffer.
+pub struct LargePool {
+    bufs: Vec<[u8; HEAD_BUF_LARGE]>,
+    free: FixedVec<u8, LARGE_HEAD_BUFS>,
+}
+
+impl LargePool {
+    /// Allocates the pool zeroed: pages are not touched until a buffer is used.
+    pub fn new() -> LargePool {
+        LargePool {
+            bufs: vec![[0u8; HEAD_BUF_LARGE]; LARGE_HEAD_BUFS],
+            free: (0..LARGE_HEAD_BUFS as u8).collect(),
+        }
+    }
+
+    /// Large buffers currently free.
+    pub fn available(&self) -> usize {
+        self.free.len()
+    }
+}
+
+impl Default for LargePool {
+    fn default() -> Self {
+        LargePool::new()
+    }
+}
+
+/// What a connection uses that is shared by all: borrowed per call.
+pub struct Shared<'a> {
+    pub root: BorrowedFd<'a>,
+    pub cfg: &'a ServeConfig,
+    pub now: Millis,
+    pub date: &'a DateCache,
+    pub pool: &'a mut LargePool,
+    pub fallback: &'a mut [u8],
+    pub log: &'a AccessLog,
+    /// Shutting down: finish what is in flight, start nothing new.
+    pub draining: bool,
+}
+
+/// A slot's own buffers.
+pub struct SlotBufs<'a> {
+    pub small: &'a mut [u8; HEAD_BUF_SMALL],
+    pub resp: &'a mut [u8; RESPONSE_HEAD_CAP],
+}
+
+/// A response body being sent: bytes `offset..end` of `file`.
+struct Body {
+    file: File,
+    offset: u64,
+    end: u64,
+    /// sendfile refused this file; use pread + send through the shared buffer.
+    fallback: bool,
+}
+
+/// The connection's state, named after what it is doing; each holds its deadline.
+enum State {
+    /// Waiting for (more of) a request head. The deadline is the idle timeout
+    /// while the buffer is empty, then the header deadline set by the first
+    /// byte, which later bytes do not extend (slowloris).
+    Reading { deadline: Millis },
+    /// Sending the response head (`sent` of `len` bytes of the response buffer).
+    Writing {
+        len: usize,
+        sent: usize,
+        body: Option<Body>,
+        deadline: Millis,
+    },
+    /// Sending the body with sendfile, a chunk per wake-up.
+    Sending { body: Body, deadline: Millis },
+    /// Write side shut after a response that ends the connection; input is
+    /// drained briefly so the client sees the response, not a reset.
+    Closing { deadline: Millis },
+}
+
+/// What poll should wait for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interest {
+    Read,
+    Write,
+}
+
+/// Whether the connection lives on after a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    Open,
+    Closed,
+}
+
+/// The result of one state function.
+enum Step {
+    /// State changed or more work is ready: run the next step now.
+    Again,
+    /// Blocked: wait for poll.
+    Wait,
+    /// Done with this connection.
+    Close,
+}
+
+/// The request in flight, for its access-log line.
+struct LogEntry {
+    line_start: usize,
+    line_len: usize,
+    status: u16,
+    sent: u64,
+}
+
+pub struct Conn {
+    sock: TcpStream,
+    peer: IpAddr,
+    state: State,
+    /// Bytes held in the head buffer (the small one, or the borrowed large one).
+    in_len: usize,
+    /// Bytes at the start of the buffer already searched for the head's end.
+    scanned: usize,
+    /// Length of the head being answered; removed from the buffer when done.
+    head_len: usize,
+    large: Option<u8>,
+    served: u32,
+    close_after: bool,
+    log: Option<LogEntry>,
+}
+
+/// Finds the blank line ending a head (CRLF CRLF, or bare LF LF, RFC 9112 §2.2),
+/// searching from `from` so a head trickling in is scanned once, not per read
+/// (lighttpd CVE-2022-30780 looped re-parsing split heads).
+fn head_end(buf: &[u8], from: usize) -> bool {
+    let start = from.saturating_sub(3);
+    buf[start..]
+        .windows(2)
+        .enumerate()
+        .any(|(i, w)| w == b"\n\n" || (w == b"\r\n" && start + i > 0 && buf[start + i - 1] == b'\n'))
+}
+
+/// The first line of a head for the log, skipping the empty lines RFC 9112 §2.2 allows.
+fn first_line(buf: &[u8]) -> (usize, usize) {
+    let start = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(buf.len());
+    let rest = &buf[start..];
+    let mut len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    if len > 0 && rest[len - 1] == b'\r' {
+        len -= 1;
+    }
+    (start, len)
+}
+
+impl Conn {
+    /// A freshly accepted connection, waiting for its first request.
+    pub fn new(sock: TcpStream, peer: IpAddr, now: Millis, cfg: &ServeConfig) -> Conn {
+        Conn {
+            sock,
+            peer,
+            state: State::Reading {
+                deadline: now + cfg.idle_timeout_ms,
+            },
+            in_len: 0,
+            scanned: 0,
+            head_len: 0,
+            large: None,
+            served: 0,
+            close_after: false,
+            log: None,
+        }
+    }
+
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.sock.as_fd()
+    }
+
+    /// What to poll for, and by when something must happen.
+    pub fn interest(&self) -> (Interest, Millis) {
+        match self.state {
+            State::Reading { deadline } | State::Closing { deadline } => (Interest::Read, deadline),
+            State::Writing { deadline, .. } | State::Sending { deadline, .. } => (Interest::Write, deadline),
+        }
+    }
+
+    /// Runs the state machine until it blocks or the connection ends.
+    pub fn on_ready(&mut self, bufs: SlotBufs<'_>, sh: &mut Shared<'_>) -> Fate {
+        let SlotBufs { small, resp } = bufs;
+        loop {
+            let step = match self.state {
+                State::Reading { .. } => self.read(small, resp, sh),
+                State::Writing { .. } => self.write_head(resp, small, sh),
+                State::Sending { .. } => self.send_body(small, sh),
+                State::Closing { .. } => self.drain(small),
+            };
+            match step {
+                Step::Again => continue,
+                Step::Wait => return Fate::Open,
+                Step::Close => {
+                    self.release(small, sh);
+                    return Fate::Closed;
+                }
+            }
+        }
+    }
+
+    /// The connection is being dropped by the loop (deadline passed, or shutdown):
+    /// log what was in flight and give back what it borrowed.
+    pub fn abandon(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) {
+        self.release(small, sh);
+    }
+
+    /// Shutdown began: idle and half-read connections end now; responses in
+    /// flight finish and then close.
+    pub fn begin_drain(&mut self) -> Fate {
+        self.close_after = true;
+        match self.state {
+            State::Reading { .. } => Fate::Closed,
+            State::Writing { .. } | State::Sending { .. } | State::Closing { .. } => Fate::Open,
+        }
+    }
+
+    /// Logs a response cut short and returns a borrowed large buffer.
+    fn release(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) {
+        self.write_log(small, sh);
+        if let Some(i) = self.large.take() {
+            // Cannot overflow: the pool holds at most LARGE_HEAD_BUFS indices
+            // and this one was taken from it.
+            let _ = sh.pool.free.push(i);
+        }
+    }
+
+    fn input<'x>(large: Option<u8>, small: &'x mut [u8; HEAD_BUF_SMALL], pool: &'x mut LargePool) -> &'x mut [u8] {
+        match large {
+            Some(i) => &mut pool.bufs[usize::from(i)][..],
+            None => &mut small[..],
+        }
+    }
+
+    fn input_ref<'x>(large: Option<u8>, small: &'x [u8; HEAD_BUF_SMALL], pool: &'x LargePool) -> &'x [u8] {
+        match large {
+            Some(i) => &pool.bufs[usize::from(i)][..],
+            None => &small[..],
+        }
+    }
+
+    fn read(
+        &mut self,
+        small: &mut [u8; HEAD_BUF_SMALL],
+        resp: &mut [u8; RESPONSE_HEAD_CAP],
+        sh: &mut Shared<'_>,
+    ) -> Step {
+        loop {
+            let input = Self::input_ref(self.large, small, sh.pool);
+            if self.in_len > 0 && head_end(&input[..self.in_len], self.scanned) {
+                let failure = match request::parse(&input[..self.in_len]) {
+                    Ok(Parsed::Complete(req, head_len)) => {
+                        self.head_len = head_len;
+                        self.start_log(input);
+                        let (len, body) = self.plan(&req, resp, sh);
+                        self.state = State::Writing {
+                            len,
+                            sent: 0,
+                            body,
+                            deadline: sh.now + sh.cfg.write_timeout_ms,
+                        };
+                        return Step::Again;
+                    }
+                    Ok(Parsed::Partial) => None,
+                    Err(e) => Some(e),
+                };
+                if let Some(e) = failure {
+                    return self.fail(e, small, resp, sh);
+                }
+            }
+            self.scanned = self.in_len;
+            if self.in_len == input.len() {
+                // The head does not fit what we hold.
+                if self.large.is_some() {
+                    let has_line = input.contains(&b'\n');
+                    let e = if has_line {
+                        HttpError::HeaderFieldsTooLarge
+                    } else {
+                        HttpError::UriTooLong
+                    };
+                    return self.fail(e, small, resp, sh);
+                }
+                let Some(i) = sh.pool.free.pop() else {
+                    return self.fail(HttpError::ServiceUnavailable, small, resp, sh);
+                };
+                sh.pool.bufs[usize::from(i)][..self.in_len].copy_from_slice(&small[..self.in_len]);
+                self.large = Some(i);
+                continue;
+            }
+            if sh.draining {
+                return Step::Close;
+            }
+            let input = Self::input(self.large, small, sh.pool);
+            match io::recv(self.sock.as_fd(), &mut input[self.in_len..]) {
+                Io::Done(n) => {
+                    if self.in_len == 0 {
+                        self.state = State::Reading {
+                            deadline: sh.now + sh.cfg.header_timeout_ms,
+                        };
+                    }
+                    self.in_len += n;
+                }
+                Io::WouldBlock => return Step::Wait,
+                Io::Closed => return Step::Close,
+            }
+        }
+    }
+
+    /// Remembers the request line's place for the access log.
+    fn start_log(&mut self, input: &[u8]) {
+        let (line_start, line_len) = first_line(&input[..self.in_len]);
+        self.log = Some(LogEntry {
+            line_start,
+            line_len,
+            status: 0,
+            sent: 0,
+        });
+    }
+
+    /// Answers a request that cannot be served with an error, then closes.
+    fn fail(
+        &mut self,
+        e: HttpError,
+        small: &mut [u8; HEAD_BUF_SMALL],
+        resp: &mut [u8; RESPONSE_HEAD_CAP],
+        sh: &mut Shared<'_>,
+    ) -> Step {
+        let input = Self::input(self.large, small, sh.pool);
+        self.head_len = self.in_len;
+        self.start_log(input);
+        self.close_after = true;
+        let common = Common {
+            date: &sh.date.imf,
+            keep_alive: false,
+            http10: false,
+            cache_control: None,
+        };
+        let len = response::error(resp, e, false, &common);
+        self.set_status(e.status());
+        self.state = State::Writing {
+            len,
+            sent: 0,
+            body: None,
+            deadline: sh.now + sh.cfg.write_timeout_ms,
+        };
+        Step::Again
+    }
+
+    fn set_status(&mut self, status: u16) {
+        if let Some(entry) = self.log.as_mut() {
+            entry.status = status;
+        }
+    }
+
+    /// Plans the response to a parsed request: writes its head into `resp` and
+    /// returns the head length and the body to send.
+    fn plan(
+        &mut self,
+        req: &Request<'_>,
+        resp: &mut [u8; RESPONSE_HEAD_CAP],
+        sh: &Shared<'_>,
+    ) -> (usize, Option<Body>) {
+        self.served += 1;
+        let keep_alive = req.keep_alive && self.served < MAX_REQUESTS_PER_CONNECTION && !sh.draining;
+        let head = req.method == Method::Head;
+        let mut common = Common {
+            date: &sh.date.imf,
+            keep_alive,
+            http10: response::is_http10(req),
+            cache_control: sh.cfg.cache_control.as_deref(),
+        };
+        let outcome = path::clean(req.path).and_then(|clean| {
+            let gzip_ok = encoding::accepts_gzip(&req.accept_encoding);
+            let resolved = path::resolve(sh.root, &clean, &sh.cfg.index, gzip_ok)?;
+            Ok((clean, resolved))
+        });
+        let planned = match outcome {
+            Ok((_, Resolved::AddSlash)) => response::add_slash(resp, req, &common).map(|n| (301, n, None)),
+            Ok((
+                clean,
+                Resolved::File {
+                    file,
+                    gzip,
+                    has_gzip_variant,
+                },
+            )) => {
+                let name = if clean.trailing_slash || clean.as_bytes() == b"/" {
+                    &sh.cfg.index[..]
+                } else {
+                    clean.segments().last().unwrap_or(b"")
+                };
+                let rep = Representation {
+                    meta: file.meta,
+                    gzip,
+                    has_gzip_variant,
+                    content_type: mime::content_type(name),
+                };
+                response::file(resp, req, &rep, &common).map(|plan| {
+                    let body = plan.body.map(|(offset, len)| Body {
+                        file: File::from(file.fd),
+                        offset,
+                        end: offset + len,
+                        fallback: false,
+                    });
+                    (plan.status, plan.head_len, body)
+                })
+            }
+            Err(e) => {
+                if e.closes_connection() {
+                    common.keep_alive = false;
+                }
+                Some((e.status(), response::error(resp, e, head, &common), None))
+            }
+        };
+        let (status, len, body) = planned.unwrap_or_else(|| {
+            // A head that does not fit the response buffer (a very long redirect).
+            common.keep_alive = false;
+            let e = HttpError::UriTooLong;
+            (e.status(), response::error(resp, e, head, &common), None)
+        });
+        self.close_after = !common.keep_alive;
+        self.set_status(status);
+        (len, body)
+    }
+
+    fn write_head(
+        &mut self,
+        resp: &mut [u8; RESPONSE_HEAD_CAP],
+        small: &mut [u8; HEAD_BUF_SMALL],
+        sh: &mut Shared<'_>,
+    ) -> Step {
+        let State::Writing {
+            len,
+            sent,
+            body,
+            deadline,
+        } = &mut self.state
+        else {
+            return Step::Close;
+        };
+        match io::send(self.sock.as_fd(), &resp[*sent..*len], body.is_some()) {
+            Io::Done(n) => {
+                *sent += n;
+                *deadline = sh.now + sh.cfg.write_timeout_ms;
+                if *sent < *len {
+                    return Step::Again;
+                }
+                match body.take() {
+                    Some(body) => {
+                        self.state = State::Sending {
+                            body,
+                            deadline: sh.now + sh.cfg.write_timeout_ms,
+                        };
+                        Step::Again
+                    }
+                    None => self.finish(small, sh),
+                }
+            }
+            Io::WouldBlock => Step::Wait,
+            Io::Closed => Step::Close,
+        }
+    }
+
+    fn send_body(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) -> Step {
+        let State::Sending { body, deadline } = &mut self.state else {
+            return Step::Close;
+        };
+        let chunk = usize::try_from(body.end - body.offset)
+            .unwrap_or(usize::MAX)
+            .min(SEND_CHUNK);
+        let before = body.offset;
+        let io = if body.fallback {
+            // Bounded fallback: read into the shared buffer, send what the socket
+            // takes; the unsent rest is read again next time (no state kept).
+            let want = chunk.min(sh.fallback.len());
+            match io::pread(&body.file, &mut sh.fallback[..want], body.offset) {
+                Io::Done(0) => Io::Done(0),
+                Io::Done(k) => match io::send(self.sock.as_fd(), &sh.fallback[..k], false) {
+                    Io::Done(n) => {
+                        body.offset += n as u64;
+                        Io::Done(n)
+                    }
+                    other => other,
+                },
+                other => other,
+            }
+        } else {
+            match io::sendfile(self.sock.as_fd(), body.file.as_fd(), &mut body.offset, chunk) {
+                Sendfile::Io(io) => io,
+                Sendfile::Unsupported => {
+                    body.fallback = true;
+                    return Step::Again;
+                }
+            }
+        };
+        match io {
+            // The file ended before the length we announced: it shrank. The
+            // response cannot be completed; close instead of spinning.
+            Io::Done(0) => Step::Close,
+            Io::Done(n) => {
+                debug_assert_eq!(body.offset - before, n as u64);
+                if let Some(entry) = self.log.as_mut() {
+                    entry.sent += n as u64;
+                }
+                *deadline = sh.now + sh.cfg.write_timeout_ms;
+                if body.offset >= body.end {
+                    return self.finish(small, sh);
+                }
+                // One chunk per wake-up: let the other connections have a turn.
+                Step::Wait
+            }
+            Io::WouldBlock => Step::Wait,
+            Io::Closed => Step::Close,
+        }
+    }
+
+    /// The response is complete: log it, then keep the connection for the next
+    /// request (pipelined bytes stay in the buffer) or close it.
+    fn finish(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) -> Step {
+        self.write_log(small, sh);
+        if self.close_after || sh.draining {
+            // Half-close so the response is delivered, then drain (RFC 9112 §9.6).
+            let _ = self.sock.shutdown(Shutdown::Write);
+            self.release_large(small, sh);
+            self.in_len = 0;
+            self.state = State::Closing {
+                deadline: sh.now + LINGER_MS,
+            };
+            return Step::Again;
+        }
+        let input = Self::input(self.large, small, sh.pool);
+        input.copy_within(self.head_len..self.in_len, 0);
+        self.in_len -= self.head_len;
+        self.head_len = 0;
+        self.scanned = 0;
+        if self.in_len <= HEAD_BUF_SMALL {
+            self.release_large(small, sh);
+        }
+        let timeout = if self.in_len > 0 {
+            sh.cfg.header_timeout_ms
+        } else {
+            sh.cfg.idle_timeout_ms
+        };
+        self.state = State::Reading {
+            deadline: sh.now + timeout,
+        };
+        Step::Again
+    }
+
+    /// Moves held bytes back to the small buffer and returns the large one.
+    fn release_large(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) {
+        if let Some(i) = self.large.take() {
+            let n = self.in_len.min(HEAD_BUF_SMALL);
+            small[..n].copy_from_slice(&sh.pool.bufs[usize::from(i)][..n]);
+            let _ = sh.pool.free.push(i);
+        }
+    }
+
+    fn drain(&mut self, small: &mut [u8; HEAD_BUF_SMALL]) -> Step {
+        loop {
+            match io::recv(self.sock.as_fd(), &mut small[..]) {
+                Io::Done(_) => continue,
+                Io::WouldBlock => return Step::Wait,
+                Io::Closed => return Step::Close,
+            }
+        }
+    }
+
+    fn write_log(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) {
+        let Some(entry) = self.log.take() else {
+            return;
+        };
+        if !sh.log.enabled() {
+            return;
+        }
+        let input = Self::input_ref(self.large, small, sh.pool);
+        let end = (entry.line_start + entry.line_len).min(input.len());
+        let line = &input[entry.line_start.min(end)..end];
+        sh.log.write(self.peer, &sh.date.clf, line, entry.status, entry.sent);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc9112_2_2_head_end_detection() {
+        assert!(head_end(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 0));
+        assert!(head_end(b"GET / HTTP/1.1\nHost: a\n\n", 0));
+        assert!(!head_end(b"GET / HTTP/1.1\r\nHost: a\r\n", 0));
+        // Found across the boundary of an earlier scan.
+        let b = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        for from in 0..b.len() {
+            assert!(head_end(b, from), "from {from}");
+        }
+        assert!(!head_end(b"\r\n", 0));
+    }
+
+    #[test]
+    fn first_line_skips_leading_empty_lines() {
+        let b = b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        let (s, n) = first_line(b);
+        assert_eq!(&b[s..s + n], b"GET / HTTP/1.1");
+        assert_eq!(first_line(b"GARBAGE"), (0, 7));
+    }
+}

@@ -1,0 +1,99 @@
+//! Every capacity and timeout in one place, each with the reason for its size.
+//!
+//! Memory never grows past what these constants allow: the connection table and
+//! every buffer are allocated once at start-up and reused.
+
+/// Connection table slots. A router's admin UI sees a handful of browsers; 1024
+/// leaves room for a benchmark's 500 idle connections and a flood on top.
+/// Each slot costs ~0.2 KiB always, plus the buffers below once it is used.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// Request-head buffer every connection owns. A browser's GET without big
+/// cookies is 300-800 bytes, so most heads fit; 1 KiB keeps 500 partial heads
+/// at ~0.5 MiB of touched memory.
+pub const HEAD_BUF_SMALL: usize = 1024;
+
+/// Size of a borrowed large head buffer: the longest request head accepted
+/// (431 / 414 beyond). Matches nginx's `large_client_header_buffers` 8k.
+pub const HEAD_BUF_LARGE: usize = 8192;
+
+/// How many large head buffers exist. A head that outgrows the small buffer
+/// borrows one (nginx's design); when all are lent the request gets 503.
+/// 32 × 8 KiB = 256 KiB, touched only when used.
+pub const LARGE_HEAD_BUFS: usize = 32;
+
+/// Response-head buffer every connection owns: status line, ~14 headers, a
+/// redirect `Location` built from a target of at most `MAX_TARGET_LEN` bytes,
+/// or a short constant error body.
+pub const RESPONSE_HEAD_CAP: usize = 1536;
+
+/// Longest request-target (path and query) accepted; 414 beyond. Admin pages
+/// have short paths, and the decoded path lives in a stack buffer of this size.
+pub const MAX_TARGET_LEN: usize = 1024;
+
+/// Longest single path segment: Linux's NAME_MAX. Longer names cannot exist.
+pub const MAX_NAME_LEN: usize = 255;
+
+/// Header fields per request; 431 beyond. Browsers send 10-20.
+pub const MAX_HEADERS: usize = 32;
+
+/// Field lines kept per list-valued header (If-Match, If-None-Match,
+/// Accept-Encoding); a request repeating one more often gets 431.
+pub const MAX_LIST_FIELDS: usize = 4;
+
+/// Requests served on one connection before it is closed (nginx's default):
+/// bounds how long one client can hold a slot by staying busy.
+pub const MAX_REQUESTS_PER_CONNECTION: u32 = 1000;
+
+/// Idle keep-alive timeout: an empty connection between requests is closed
+/// after this long. Browsers reopen cheaply; a slot is worth more.
+pub const DEFAULT_IDLE_TIMEOUT_MS: u64 = 15_000;
+
+/// Absolute deadline for a whole request head, counted from its first byte.
+/// Bytes trickling in do not extend it (slowloris).
+pub const DEFAULT_HEADER_TIMEOUT_MS: u64 = 10_000;
+
+/// A response that makes no progress for this long is abandoned (a client
+/// that stopped reading).
+pub const DEFAULT_WRITE_TIMEOUT_MS: u64 = 30_000;
+
+/// Longest timeout a flag may set: a day. Keeps deadline arithmetic far from overflow.
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// After an error response the write side is shut and input drained for at
+/// most this long, so the client reads the response instead of a reset.
+pub const LINGER_MS: u64 = 2_000;
+
+/// On SIGTERM/SIGINT, responses in flight get this long to finish.
+pub const SHUTDOWN_GRACE_MS: u64 = 10_000;
+
+/// Bytes handed to one sendfile(2) call per wake-up, so one big download
+/// cannot starve the other connections of the single thread.
+pub const SEND_CHUNK: usize = 512 * 1024;
+
+/// The one shared buffer of the read/send fallback (files sendfile refuses).
+pub const FALLBACK_BUF: usize = 16 * 1024;
+
+/// Connections accepted per listener per loop iteration, so a flood of
+/// connects cannot starve the connections already being served.
+pub const ACCEPT_BATCH: usize = 64;
+
+/// `Retry-After` seconds sent with 503 when the table is full.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// listen(2) backlog: connections the kernel queues while the loop is busy.
+pub const LISTEN_BACKLOG: i32 = 128;
+
+/// `--listen` flags accepted.
+pub const MAX_LISTENERS: usize = 8;
+
+/// When accept fails with EMFILE/ENFILE and the reserve descriptor could not
+/// be re-opened, listeners are not polled for this long (no busy loop).
+pub const ACCEPT_BACKOFF_MS: u64 = 1_000;
+
+/// Descriptors besides two per connection: stdio, listeners, root, reserve,
+/// signal fd, and a directory walked during path resolution.
+pub const SPARE_FDS: usize = 16 + MAX_LISTENERS;
+
+/// One access-log line: address, time, a request line cut to fit, status, bytes.
+pub const ACCESS_LOG_LINE: usize = 512;

@@ -1,0 +1,409 @@
+//! Parses a request head into a typed `Request<'buf>` (RFC 9112 §2-§7). Sans-IO:
+//! bytes in, a value out; the caller owns the buffer.
+//!
+//! httparse does the tokenising; this module applies RFC 9110/9112 rules and
+//! picks out the fields warden uses, matched by exact name, never by search.
+
+use crate::error::HttpError;
+use crate::limits::{MAX_HEADERS, MAX_LIST_FIELDS, MAX_TARGET_LEN};
+use heapless::Vec;
+
+/// The methods warden serves (RFC 9110 §9.3.1, §9.3.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+}
+
+/// The protocol versions warden speaks (RFC 9112 §2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    Http10,
+    Http11,
+}
+
+/// Field lines of one list-valued header, in order.
+pub type List<'b> = Vec<&'b [u8], MAX_LIST_FIELDS>;
+
+/// A parsed request head: only what a static server needs, borrowed from the buffer.
+#[derive(Debug)]
+pub struct Request<'b> {
+    pub method: Method,
+    pub version: Version,
+    /// The path part of the target, still percent-encoded, starting with `/`.
+    pub path: &'b [u8],
+    /// The query, without `?`, if any.
+    pub query: Option<&'b [u8]>,
+    /// Whether the client lets the connection persist (RFC 9112 §9.3).
+    pub keep_alive: bool,
+    pub if_match: List<'b>,
+    pub if_none_match: List<'b>,
+    pub if_modified_since: Option<&'b [u8]>,
+    pub if_unmodified_since: Option<&'b [u8]>,
+    pub range: Option<&'b [u8]>,
+    pub if_range: Option<&'b [u8]>,
+    pub accept_encoding: List<'b>,
+}
+
+impl<'b> Request<'b> {
+    /// A request with no fields, as a base for tests and fuzzers.
+    pub fn new(method: Method, version: Version, path: &'b [u8]) -> Request<'b> {
+        Request {
+            method,
+            version,
+            path,
+            query: None,
+            keep_alive: version == Version::Http11,
+            if_match: Vec::new(),
+            if_none_match: Vec::new(),
+            if_modified_since: None,
+            if_unmodified_since: None,
+            range: None,
+            if_range: None,
+            accept_encoding: Vec::new(),
+        }
+    }
+}
+
+/// Outcome of looking at the bytes received so far.
+// Returned by value once per head; boxing the large variant would allocate.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Parsed<'b> {
+    /// The head is not complete yet.
+    Partial,
+    /// A complete head of `head_len` bytes; bytes after it are the next request.
+    Complete(Request<'b>, usize),
+}
+
+/// Methods RFC 9110 defines (and PATCH, RFC 5789): known, but not allowed here → 405.
+const KNOWN_METHODS: [&str; 7] = ["POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+
+/// Parses a request head from the start of `buf`.
+pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut raw = httparse::Request::new(&mut headers);
+    let head_len = match raw.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
+        Err(httparse::Error::TooManyHeaders) => return Err(HttpError::HeaderFieldsTooLarge),
+        Err(httparse::Error::Version) => return Err(version_error(buf)),
+        Err(_) => return Err(HttpError::BadRequest),
+    };
+    let version = match raw.version {
+        Some(0) => Version::Http10,
+        Some(1) => Version::Http11,
+        _ => return Err(HttpError::VersionNotSupported),
+    };
+    let method = match raw.method {
+        Some("GET") => Method::Get,
+        Some("HEAD") => Method::Head,
+        Some(m) if KNOWN_METHODS.contains(&m) => return Err(HttpError::MethodNotAllowed),
+        _ => return Err(HttpError::NotImplemented),
+    };
+    let target = raw.path.ok_or(HttpError::BadRequest)?.as_bytes();
+    if target.len() > MAX_TARGET_LEN {
+        return Err(HttpError::UriTooLong);
+    }
+    let (path, query) = split_target(target)?;
+    let mut req = Request::new(method, version, path);
+    req.query = query;
+
+    let mut hosts = 0;
+    let mut content_length = None;
+    let (mut close, mut keep_alive) = (false, false);
+    for h in raw.headers.iter() {
+        let name = h.name.as_bytes();
+        let value = h.value.trim_ascii();
+        let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+        if is("host") {
+            hosts += 1;
+            if !valid_host(value) {
+                return Err(HttpError::BadRequest);
+            }
+        } else if is("content-length") {
+            // RFC 9112 §6.3: duplicate or invalid Content-Length is unrecoverable.
+            if content_length.is_some() {
+                return Err(HttpError::BadRequest);
+            }
+            content_length = Some(parse_content_length(value)?);
+        } else if is("transfer-encoding") {
+            // RFC 9112 §6.1: we read no request bodies; refuse rather than guess framing.
+            return Err(HttpError::BadRequest);
+        } else if is("connection") {
+            for option in value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
+                close |= option.eq_ignore_ascii_case(b"close");
+                keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
+            }
+        } else if is("if-match") {
+            push(&mut req.if_match, value)?;
+        } else if is("if-none-match") {
+            push(&mut req.if_none_match, value)?;
+        } else if is("accept-encoding") {
+            push(&mut req.accept_encoding, value)?;
+        } else if is("if-modified-since") {
+            set_once(&mut req.if_modified_since, value)?;
+        } else if is("if-unmodified-since") {
+            set_once(&mut req.if_unmodified_since, value)?;
+        } else if is("range") {
+            set_once(&mut req.range, value)?;
+        } else if is("if-range") {
+            set_once(&mut req.if_range, value)?;
+        }
+    }
+    // RFC 9112 §3.2: a 1.1 request without exactly one Host is a 400.
+    if version == Version::Http11 && hosts != 1 || hosts > 1 {
+        return Err(HttpError::BadRequest);
+    }
+    if content_length.unwrap_or(0) > 0 {
+        return Err(HttpError::ContentTooLarge);
+    }
+    // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
+    req.keep_alive = !close && (version == Version::Http11 || keep_alive);
+    Ok(Parsed::Complete(req, head_len))
+}
+
+/// httparse says "bad version" both for `HTTP/2.0` and for garbage. A request
+/// line of the right shape with another version is 505 (RFC 9110 §15.6.6);
+/// anything else is 400.
+fn version_error(buf: &[u8]) -> HttpError {
+    let line_end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
+    let line = buf[..line_end].strip_suffix(b"\r").unwrap_or(&buf[..line_end]);
+    let mut parts = line.split(|&b| b == b' ');
+    let (Some(method), Some(target), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return HttpError::BadRequest;
+    };
+    let shaped = !method.is_empty()
+        && !target.is_empty()
+        && version.len() == 8
+        && version.starts_with(b"HTTP/")
+        && version[5].is_ascii_digit()
+        && version[6] == b'.'
+        && version[7].is_ascii_digit();
+    if shaped {
+        HttpError::VersionNotSupported
+    } else {
+        HttpError::BadRequest
+    }
+}
+
+/// Splits a request-target into path and query (RFC 9112 §3.2). Origin-form
+/// is used as is; absolute-form has its scheme and authority dropped (§3.2.2:
+/// the host is ignored, we serve one site); `*` and authority-form are 400.
+fn split_target(target: &[u8]) -> Result<(&[u8], Option<&[u8]>), HttpError> {
+    let rest = if target.first() == Some(&b'/') {
+        target
+    } else {
+        let after_scheme = [&b"http://"[..], b"https://"]
+            .iter()
+            .find(|s| target.len() >= s.len() && target[..s.len()].eq_ignore_ascii_case(s))
+            .map(|s| &target[s.len()..])
+            .ok_or(HttpError::BadRequest)?;
+        let authority_end = after_scheme
+            .iter()
+            .position(|&b| b == b'/' || b == b'?')
+            .unwrap_or(after_scheme.len());
+        &after_scheme[authority_end..]
+    };
+    if rest.contains(&b'#') {
+        return Err(HttpError::BadRequest);
+    }
+    let (path, query) = match rest.iter().position(|&b| b == b'?') {
+        Some(q) => (&rest[..q], Some(&rest[q + 1..])),
+        None => (rest, None),
+    };
+    // absolute-form with an empty path means "/" (RFC 9112 §3.2.1).
+    Ok((if path.is_empty() { b"/" } else { path }, query))
+}
+
+/// Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2). An empty
+/// value is valid: a target URI without authority sends `Host:` empty.
+fn valid_host(v: &[u8]) -> bool {
+    let (host, port) = if v.first() == Some(&b'[') {
+        // IP-literal: accept hex digits, ':' and '.', as IPv6 and IPv4-in-IPv6 need.
+        let Some(close) = v.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let inner = &v[1..close];
+        if inner.is_empty() || !inner.iter().all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+            return false;
+        }
+        match &v[close + 1..] {
+            [] => (&v[..0], None),
+            [b':', port @ ..] => (&v[..0], Some(port)),
+            _ => return false,
+        }
+    } else {
+        match v.iter().position(|&b| b == b':') {
+            Some(c) => (&v[..c], Some(&v[c + 1..])),
+            None => (v, None),
+        }
+    };
+    let reg_name_char = |&b: &u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b);
+    host.iter().all(reg_name_char) && port.is_none_or(|p| p.len() <= 5 && p.iter().all(u8::is_ascii_digit))
+}
+
+/// Content-Length = 1*DIGIT (RFC 9110 §8.6); a list or anything else is 400.
+fn parse_content_length(v: &[u8]) -> Result<u64, HttpError> {
+    if v.is_empty() || v.len() > 18 || !v.iter().all(u8::is_ascii_digit) {
+        return Err(HttpError::BadRequest);
+    }
+    Ok(v.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0')))
+}
+
+fn push<'b>(list: &mut List<'b>, value: &'b [u8]) -> Result<(), HttpError> {
+    list.push(value).map_err(|_| HttpError::HeaderFieldsTooLarge)
+}
+
+/// A singleton field sent twice is an error (RFC 9110 §5.3).
+fn set_once<'b>(slot: &mut Option<&'b [u8]>, value: &'b [u8]) -> Result<(), HttpError> {
+    if slot.replace(value).is_some() {
+        return Err(HttpError::BadRequest);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complete(raw: &str) -> Request<'_> {
+        match parse(raw.as_bytes()) {
+            Ok(Parsed::Complete(r, n)) => {
+                assert_eq!(n, raw.len(), "head length");
+                r
+            }
+            other => panic!("{raw:?} → {other:?}"),
+        }
+    }
+
+    fn error(raw: &str) -> HttpError {
+        match parse(raw.as_bytes()) {
+            Err(e) => e,
+            other => panic!("{raw:?} → {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rfc9112_3_simple_get() {
+        let r = complete("GET /a/b.html?x=1 HTTP/1.1\r\nHost: dev\r\n\r\n");
+        assert_eq!(r.method, Method::Get);
+        assert_eq!(r.version, Version::Http11);
+        assert_eq!(r.path, b"/a/b.html");
+        assert_eq!(r.query, Some(&b"x=1"[..]));
+        assert!(r.keep_alive);
+    }
+
+    #[test]
+    fn rfc9112_2_2_partial_until_blank_line() {
+        for cut in ["G", "GET / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost: a\r\n"] {
+            assert!(matches!(parse(cut.as_bytes()), Ok(Parsed::Partial)), "{cut:?}");
+        }
+    }
+
+    #[test]
+    fn rfc9112_9_3_persistence() {
+        assert!(!complete("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").keep_alive);
+        assert!(!complete("GET / HTTP/1.0\r\n\r\n").keep_alive);
+        assert!(complete("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keep_alive);
+        assert!(!complete("GET / HTTP/1.1\r\nHost: a\r\nConnection: foo, close\r\n\r\n").keep_alive);
+    }
+
+    #[test]
+    fn rfc9112_3_2_2_absolute_form() {
+        let r = complete("GET http://example.com:80/x?y HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!((r.path, r.query), (&b"/x"[..], Some(&b"y"[..])));
+        let r = complete("GET HTTPS://example.com HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(r.path, b"/");
+    }
+
+    #[test]
+    fn rfc9110_method_and_version_errors() {
+        for (raw, want) in [
+            ("POST / HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::MethodNotAllowed),
+            ("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::MethodNotAllowed),
+            ("BREW / HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::NotImplemented),
+            ("get / HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::NotImplemented),
+            ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", HttpError::VersionNotSupported),
+            ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::VersionNotSupported),
+            ("GET / http/1.1\r\nHost: a\r\n\r\n", HttpError::BadRequest),
+            ("GET / HTTP/1.1 x\r\nHost: a\r\n\r\n", HttpError::BadRequest),
+            ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::BadRequest),
+            ("GET example.com:80 HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::BadRequest),
+        ] {
+            assert_eq!(error(raw), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn rfc9112_3_2_host_rules() {
+        assert_eq!(error("GET / HTTP/1.1\r\n\r\n"), HttpError::BadRequest);
+        assert_eq!(
+            error("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n"),
+            HttpError::BadRequest
+        );
+        assert_eq!(error("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), HttpError::BadRequest);
+        assert_eq!(error("GET / HTTP/1.1\r\nHost: a:80x\r\n\r\n"), HttpError::BadRequest);
+        assert_eq!(error("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), HttpError::BadRequest);
+        for ok in ["", "router.lan", "192.168.1.1:8080", "[::1]:80", "[fe80::1]"] {
+            complete(&format!("GET / HTTP/1.1\r\nHost: {ok}\r\n\r\n"));
+        }
+        complete("GET / HTTP/1.0\r\n\r\n");
+    }
+
+    #[test]
+    fn rfc9112_6_framing_errors() {
+        let h = "GET / HTTP/1.1\r\nHost: a\r\n";
+        for (extra, want) in [
+            ("Content-Length: 5\r\n", HttpError::ContentTooLarge),
+            ("Content-Length: 0\r\nContent-Length: 0\r\n", HttpError::BadRequest),
+            ("Content-Length: 1, 1\r\n", HttpError::BadRequest),
+            ("Content-Length: -1\r\n", HttpError::BadRequest),
+            ("Content-Length: +0\r\n", HttpError::BadRequest),
+            ("Transfer-Encoding: chunked\r\n", HttpError::BadRequest),
+            ("Range: bytes=0-1\r\nRange: bytes=0-1\r\n", HttpError::BadRequest),
+        ] {
+            assert_eq!(error(&format!("{h}{extra}\r\n")), want, "{extra:?}");
+        }
+        complete(&format!("{h}Content-Length: 0\r\n\r\n"));
+    }
+
+    #[test]
+    fn rfc9112_5_field_syntax_errors() {
+        for raw in [
+            "GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nName : x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n folded\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\n: x\r\n\r\n",
+            "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n",
+        ] {
+            assert_eq!(error(raw), HttpError::BadRequest, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn fields_matched_by_name_not_by_search() {
+        let r = complete("GET / HTTP/1.1\r\nHost: a\r\nX-Note: Range: bytes=0-4\r\nX-Range: bytes=1-2\r\n\r\n");
+        assert_eq!(r.range, None);
+        let r = complete("GET / HTTP/1.1\r\nhost: a\r\nrAnGe: bytes=1-2\r\n\r\n");
+        assert_eq!(r.range, Some(&b"bytes=1-2"[..]));
+    }
+
+    #[test]
+    fn limits_on_fields() {
+        let many: String = (0..40).map(|i| format!("X-{i}: v\r\n")).collect();
+        assert_eq!(
+            error(&format!("GET / HTTP/1.1\r\nHost: a\r\n{many}\r\n")),
+            HttpError::HeaderFieldsTooLarge
+        );
+        let inm: String = (0..5).map(|_| "If-None-Match: \"a\"\r\n").collect();
+        assert_eq!(
+            error(&format!("GET / HTTP/1.1\r\nHost: a\r\n{inm}\r\n")),
+            HttpError::HeaderFieldsTooLarge
+        );
+        let long = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(MAX_TARGET_LEN));
+        assert_eq!(error(&long), HttpError::UriTooLong);
+    }
+}

@@ -1,0 +1,282 @@
+//! The poll loop: a fixed connection table, deadlines, accept, shutdown.
+//!
+//! One thread. Every iteration reads the clock once, handles what poll
+//! reported, closes what expired, and polls again with the earliest deadline
+//! as timeout. Knows no HTTP: connections do that (`conn.rs`).
+
+use crate::access_log::AccessLog;
+use crate::conn::{Conn, Fate, Interest, LargePool, ServeConfig, Shared, SlotBufs};
+use crate::date::{DateCache, Millis, monotonic_ms, unix_now};
+use crate::error::HttpError;
+use crate::io;
+use crate::limits::{
+    ACCEPT_BACKOFF_MS, ACCEPT_BATCH, FALLBACK_BUF, HEAD_BUF_SMALL, MAX_CONNECTIONS, RESPONSE_HEAD_CAP,
+    SHUTDOWN_GRACE_MS,
+};
+use crate::listen::{Accepted, Reserve};
+use crate::response::{self, Common};
+use nix::libc;
+use std::fs::File;
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+/// Everything the loop owns; allocated once in `new`, never grown.
+pub struct Server {
+    cfg: ServeConfig,
+    root: OwnedFd,
+    listeners: Vec<TcpListener>,
+    /// Readable means "shut down" (a signalfd in the binary, a pipe in tests).
+    stop: OwnedFd,
+    reserve: Reserve,
+    conns: Vec<Option<Conn>>,
+    free: Vec<usize>,
+    small: Vec<[u8; HEAD_BUF_SMALL]>,
+    resp: Vec<[u8; RESPONSE_HEAD_CAP]>,
+    pool: LargePool,
+    fallback: Vec<u8>,
+    date: DateCache,
+    log: AccessLog,
+    pollfds: Vec<libc::pollfd>,
+    /// For each pollfd after the fixed ones, the slot it belongs to.
+    poll_slots: Vec<usize>,
+    accept_paused_until: Millis,
+    /// Set when shutdown began: the time by which the loop ends regardless.
+    drain_deadline: Option<Millis>,
+}
+
+/// pollfd entries before the connections: the stop descriptor, then listeners.
+const STOP_INDEX: usize = 0;
+
+/// The per-call view of the server's shared parts, borrowed field by field so
+/// that the connection table and the slot buffers stay free to borrow.
+macro_rules! shared {
+    ($s:ident, $now:expr) => {
+        Shared {
+            root: $s.root.as_fd(),
+            cfg: &$s.cfg,
+            now: $now,
+            date: &$s.date,
+            pool: &mut $s.pool,
+            fallback: &mut $s.fallback,
+            log: &$s.log,
+            draining: $s.drain_deadline.is_some(),
+        }
+    };
+}
+
+impl Server {
+    /// Builds the server with all its memory: buffers are allocated zeroed, so
+    /// their pages are not touched (and not resident) until a connection uses them.
+    pub fn new(
+        cfg: ServeConfig,
+        root: OwnedFd,
+        listeners: Vec<TcpListener>,
+        stop: OwnedFd,
+        access_log: Option<File>,
+    ) -> Server {
+        let slots = cfg.max_connections.clamp(1, MAX_CONNECTIONS);
+        let reserve = Reserve::new(&root);
+        let fixed = 1 + listeners.len();
+        Server {
+            conns: (0..slots).map(|_| None).collect(),
+            free: (0..slots).rev().collect(),
+            small: vec![[0u8; HEAD_BUF_SMALL]; slots],
+            resp: vec![[0u8; RESPONSE_HEAD_CAP]; slots],
+            pool: LargePool::new(),
+            fallback: vec![0u8; FALLBACK_BUF],
+            date: DateCache::new(unix_now()),
+            log: AccessLog::new(access_log),
+            pollfds: Vec::with_capacity(fixed + slots),
+            poll_slots: Vec::with_capacity(slots),
+            accept_paused_until: 0,
+            drain_deadline: None,
+            cfg,
+            root,
+            listeners,
+            stop,
+            reserve,
+        }
+    }
+
+    /// Connections open now.
+    pub fn active(&self) -> usize {
+        self.conns.len() - self.free.len()
+    }
+
+    /// Serves until the stop descriptor becomes readable and the responses in
+    /// flight have finished (or `SHUTDOWN_GRACE_MS` passed).
+    pub fn run(&mut self) -> std::io::Result<()> {
+        let mut ready = false;
+        loop {
+            let now = monotonic_ms();
+            self.date.update(unix_now());
+            if ready {
+                self.dispatch(now);
+            }
+            self.expire(now);
+            if let Some(deadline) = self.drain_deadline {
+                if self.active() == 0 || now >= deadline {
+                    return Ok(());
+                }
+            }
+            let timeout = self.build_pollfds(now);
+            // SAFETY: `pollfds` is a live, initialised Vec of `pollfd`, and its
+            // length is passed as the count; poll only writes `revents`.
+            let n = unsafe { libc::poll(self.pollfds.as_mut_ptr(), self.pollfds.len() as libc::nfds_t, timeout) };
+            if n < 0 {
+                let err = std::io::Error::last_os_error();
+                if err.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(err);
+                }
+            }
+            ready = n > 0;
+        }
+    }
+
+    /// Fills `pollfds` for this iteration and returns the poll timeout in ms.
+    fn build_pollfds(&mut self, now: Millis) -> i32 {
+        self.pollfds.clear();
+        self.poll_slots.clear();
+        let draining = self.drain_deadline.is_some();
+        let mut next = self.drain_deadline.unwrap_or(Millis::MAX);
+        let entry = |fd: i32, events: i16| libc::pollfd { fd, events, revents: 0 };
+        // A negative fd is ignored by poll: that is how a source is switched off.
+        let stop_fd = if draining { -1 } else { self.stop.as_raw_fd() };
+        self.pollfds.push(entry(stop_fd, libc::POLLIN));
+        let accepting = !draining && now >= self.accept_paused_until;
+        if !accepting && !draining {
+            next = next.min(self.accept_paused_until);
+        }
+        for l in &self.listeners {
+            let fd = if accepting { l.as_raw_fd() } else { -1 };
+            self.pollfds.push(entry(fd, libc::POLLIN));
+        }
+        for (slot, conn) in self.conns.iter().enumerate() {
+            if let Some(conn) = conn {
+                let (interest, deadline) = conn.interest();
+                let events = match interest {
+                    Interest::Read => libc::POLLIN,
+                    Interest::Write => libc::POLLOUT,
+                };
+                self.pollfds.push(entry(conn.fd().as_raw_fd(), events));
+                self.poll_slots.push(slot);
+                next = next.min(deadline);
+            }
+        }
+        if next == Millis::MAX {
+            return -1;
+        }
+        i32::try_from(next.saturating_sub(now)).unwrap_or(i32::MAX)
+    }
+
+    /// Handles what the last poll reported.
+    fn dispatch(&mut self, now: Millis) {
+        let fixed = 1 + self.listeners.len();
+        if self.pollfds[STOP_INDEX].revents != 0 && self.drain_deadline.is_none() {
+            self.begin_drain(now);
+            return;
+        }
+        for i in 0..self.listeners.len() {
+            if self.pollfds.get(1 + i).is_some_and(|p| p.revents != 0) {
+                self.accept_from(i, now);
+            }
+        }
+        for k in 0..self.poll_slots.len() {
+            if self.pollfds[fixed + k].revents == 0 {
+                continue;
+            }
+            let slot = self.poll_slots[k];
+            self.drive(slot, now);
+        }
+    }
+
+    /// Runs one connection's state machine and frees its slot if it ended.
+    fn drive(&mut self, slot: usize, now: Millis) {
+        let Some(conn) = self.conns[slot].as_mut() else {
+            return;
+        };
+        let mut shared = shared!(self, now);
+        let bufs = SlotBufs {
+            small: &mut self.small[slot],
+            resp: &mut self.resp[slot],
+        };
+        if conn.on_ready(bufs, &mut shared) == Fate::Closed {
+            self.conns[slot] = None;
+            self.free.push(slot);
+        }
+    }
+
+    /// Closes every connection whose deadline has passed.
+    fn expire(&mut self, now: Millis) {
+        for slot in 0..self.conns.len() {
+            let Some(conn) = self.conns[slot].as_mut() else {
+                continue;
+            };
+            if conn.interest().1 > now {
+                continue;
+            }
+            conn.abandon(&mut self.small[slot], &mut shared!(self, now));
+            self.conns[slot] = None;
+            self.free.push(slot);
+        }
+    }
+
+    /// Accepts up to `ACCEPT_BATCH` connections from listener `i`.
+    fn accept_from(&mut self, i: usize, now: Millis) {
+        for _ in 0..ACCEPT_BATCH {
+            match self.reserve.accept(&self.listeners[i]) {
+                Accepted::Stream(stream, peer) => match self.free.pop() {
+                    Some(slot) => {
+                        self.conns[slot] = Some(Conn::new(stream, peer, now, &self.cfg));
+                        // The request often arrives with the handshake: try it now.
+                        self.drive(slot, now);
+                    }
+                    None => self.refuse(stream),
+                },
+                Accepted::Empty => return,
+                Accepted::Retry => continue,
+                Accepted::OutOfDescriptors => {
+                    log::warn!("out of file descriptors: not accepting for {ACCEPT_BACKOFF_MS} ms");
+                    self.accept_paused_until = now + ACCEPT_BACKOFF_MS;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The table is full: answer 503 with Retry-After and close, without a slot.
+    /// Best effort: one nonblocking send; input is read first so that closing
+    /// does not turn into a reset that destroys the response.
+    fn refuse(&self, stream: TcpStream) {
+        let mut buf = [0u8; RESPONSE_HEAD_CAP];
+        let common = Common {
+            date: &self.date.imf,
+            keep_alive: false,
+            http10: false,
+            cache_control: None,
+        };
+        let len = response::error(&mut buf, HttpError::ServiceUnavailable, false, &common);
+        let mut sink = [0u8; 512];
+        let _ = io::recv(stream.as_fd(), &mut sink);
+        let _ = io::send(stream.as_fd(), &buf[..len], false);
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let _ = io::recv(stream.as_fd(), &mut sink);
+    }
+
+    /// Stops accepting and lets the responses in flight finish.
+    fn begin_drain(&mut self, now: Millis) {
+        log::info!("shutting down: finishing responses in flight");
+        self.drain_deadline = Some(now + SHUTDOWN_GRACE_MS);
+        self.listeners.clear();
+        for slot in 0..self.conns.len() {
+            let Some(conn) = self.conns[slot].as_mut() else {
+                continue;
+            };
+            if conn.begin_drain() == Fate::Closed {
+                conn.abandon(&mut self.small[slot], &mut shared!(self, now));
+                self.conns[slot] = None;
+                self.free.push(slot);
+            }
+        }
+    }
+}
