@@ -55,8 +55,9 @@ pub fn parse(argv: &[String]) -> Result<Args, (String, u8)> {
     Args::from_args(&[name], &rest).map_err(|early| match early.status {
         Ok(()) => (early.output, 0),
         Err(()) => {
-            let first = early.output.lines().next().unwrap_or("invalid arguments").trim();
-            (format!("warden: {first} (see --help)"), 2)
+            // argh puts the offending option on the next line: keep one line.
+            let text = early.output.split_whitespace().collect::<Vec<_>>().join(" ");
+            (format!("warden: {text} (see --help)"), 2)
         }
     })
 }

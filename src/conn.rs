@@ -7,18 +7,15 @@
 //! head that outgrows the small buffer borrows one of a few large ones.
 
 use crate::access_log::AccessLog;
+use crate::bufs::LargePool;
 use crate::date::{DateCache, Millis};
 use crate::error::HttpError;
 use crate::io::{self, Io, Sendfile};
-use crate::limits::{
-    HEAD_BUF_LARGE, HEAD_BUF_SMALL, LARGE_HEAD_BUFS, LINGER_MS, MAX_REQUESTS_PER_CONNECTION, RESPONSE_HEAD_CAP,
-    SEND_CHUNK,
-};
+use crate::limits::{LINGER_MS, MAX_REQUESTS_PER_CONNECTION, SEND_CHUNK};
 use crate::path::{self, Resolved};
 use crate::request::{self, Method, Parsed, Request};
 use crate::response::{self, Common, Representation};
 use crate::{encoding, mime};
-use heapless::Vec as FixedVec;
 use std::fs::File;
 use std::net::{IpAddr, Shutdown, TcpStream};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -37,33 +34,6 @@ pub struct ServeConfig {
     pub write_timeout_ms: Millis,
 }
 
-/// The large head buffers, lent to heads that outgrow the small buffer.
-pub struct LargePool {
-    bufs: Vec<[u8; HEAD_BUF_LARGE]>,
-    free: FixedVec<u8, LARGE_HEAD_BUFS>,
-}
-
-impl LargePool {
-    /// Allocates the pool zeroed: pages are not touched until a buffer is used.
-    pub fn new() -> LargePool {
-        LargePool {
-            bufs: vec![[0u8; HEAD_BUF_LARGE]; LARGE_HEAD_BUFS],
-            free: (0..LARGE_HEAD_BUFS as u8).collect(),
-        }
-    }
-
-    /// Large buffers currently free.
-    pub fn available(&self) -> usize {
-        self.free.len()
-    }
-}
-
-impl Default for LargePool {
-    fn default() -> Self {
-        LargePool::new()
-    }
-}
-
 /// What a connection uses that is shared by all: borrowed per call.
 pub struct Shared<'a> {
     pub root: BorrowedFd<'a>,
@@ -79,8 +49,10 @@ pub struct Shared<'a> {
 
 /// A slot's own buffers.
 pub struct SlotBufs<'a> {
-    pub small: &'a mut [u8; HEAD_BUF_SMALL],
-    pub resp: &'a mut [u8; RESPONSE_HEAD_CAP],
+    /// `HEAD_BUF_SMALL` bytes.
+    pub small: &'a mut [u8],
+    /// `RESPONSE_HEAD_CAP` bytes.
+    pub resp: &'a mut [u8],
 }
 
 /// A response body being sent: bytes `offset..end` of `file`.
@@ -141,7 +113,10 @@ struct LogEntry {
     line_start: usize,
     line_len: usize,
     status: u16,
+    /// File body bytes sent.
     sent: u64,
+    /// Length of a body sent inside the response-head buffer.
+    inline_body: u64,
 }
 
 pub struct Conn {
@@ -236,7 +211,7 @@ impl Conn {
 
     /// The connection is being dropped by the loop (deadline passed, or shutdown):
     /// log what was in flight and give back what it borrowed.
-    pub fn abandon(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) {
+    pub fn abandon(&mut self, small: &mut [u8], sh: &mut Shared<'_>) {
         self.release(small, sh);
     }
 
@@ -251,35 +226,28 @@ impl Conn {
     }
 
     /// Logs a response cut short and returns a borrowed large buffer.
-    fn release(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) {
+    fn release(&mut self, small: &mut [u8], sh: &mut Shared<'_>) {
         self.write_log(small, sh);
         if let Some(i) = self.large.take() {
-            // Cannot overflow: the pool holds at most LARGE_HEAD_BUFS indices
-            // and this one was taken from it.
-            let _ = sh.pool.free.push(i);
+            sh.pool.give_back(i);
         }
     }
 
-    fn input<'x>(large: Option<u8>, small: &'x mut [u8; HEAD_BUF_SMALL], pool: &'x mut LargePool) -> &'x mut [u8] {
+    fn input<'x>(large: Option<u8>, small: &'x mut [u8], pool: &'x mut LargePool) -> &'x mut [u8] {
         match large {
-            Some(i) => &mut pool.bufs[usize::from(i)][..],
-            None => &mut small[..],
+            Some(i) => pool.get_mut(i),
+            None => small,
         }
     }
 
-    fn input_ref<'x>(large: Option<u8>, small: &'x [u8; HEAD_BUF_SMALL], pool: &'x LargePool) -> &'x [u8] {
+    fn input_ref<'x>(large: Option<u8>, small: &'x [u8], pool: &'x LargePool) -> &'x [u8] {
         match large {
-            Some(i) => &pool.bufs[usize::from(i)][..],
-            None => &small[..],
+            Some(i) => pool.get(i),
+            None => small,
         }
     }
 
-    fn read(
-        &mut self,
-        small: &mut [u8; HEAD_BUF_SMALL],
-        resp: &mut [u8; RESPONSE_HEAD_CAP],
-        sh: &mut Shared<'_>,
-    ) -> Step {
+    fn read(&mut self, small: &mut [u8], resp: &mut [u8], sh: &mut Shared<'_>) -> Step {
         loop {
             let input = Self::input_ref(self.large, small, sh.pool);
             if self.in_len > 0 && head_end(&input[..self.in_len], self.scanned) {
@@ -315,10 +283,10 @@ impl Conn {
                     };
                     return self.fail(e, small, resp, sh);
                 }
-                let Some(i) = sh.pool.free.pop() else {
+                let Some(i) = sh.pool.borrow() else {
                     return self.fail(HttpError::ServiceUnavailable, small, resp, sh);
                 };
-                sh.pool.bufs[usize::from(i)][..self.in_len].copy_from_slice(&small[..self.in_len]);
+                sh.pool.get_mut(i)[..self.in_len].copy_from_slice(&small[..self.in_len]);
                 self.large = Some(i);
                 continue;
             }
@@ -349,17 +317,12 @@ impl Conn {
             line_len,
             status: 0,
             sent: 0,
+            inline_body: 0,
         });
     }
 
     /// Answers a request that cannot be served with an error, then closes.
-    fn fail(
-        &mut self,
-        e: HttpError,
-        small: &mut [u8; HEAD_BUF_SMALL],
-        resp: &mut [u8; RESPONSE_HEAD_CAP],
-        sh: &mut Shared<'_>,
-    ) -> Step {
+    fn fail(&mut self, e: HttpError, small: &mut [u8], resp: &mut [u8], sh: &mut Shared<'_>) -> Step {
         let input = Self::input(self.large, small, sh.pool);
         self.head_len = self.in_len;
         self.start_log(input);
@@ -370,8 +333,12 @@ impl Conn {
             http10: false,
             cache_control: None,
         };
-        let len = response::error(resp, e, false, &common);
+        // The method may be all that parsed; a HEAD response never has a body (RFC 9110 §9.3.2).
+        let (line_start, _) = first_line(&input[..self.in_len]);
+        let head = input[line_start..self.in_len].starts_with(b"HEAD ");
+        let len = response::error(resp, e, head, &common);
         self.set_status(e.status());
+        self.set_inline_body(if head { 0 } else { e.body().len() });
         self.state = State::Writing {
             len,
             sent: 0,
@@ -387,14 +354,17 @@ impl Conn {
         }
     }
 
+    /// A body carried inside the response-head buffer (error texts), counted
+    /// as sent in the access log once the whole buffer is out.
+    fn set_inline_body(&mut self, len: usize) {
+        if let Some(entry) = self.log.as_mut() {
+            entry.inline_body = len as u64;
+        }
+    }
+
     /// Plans the response to a parsed request: writes its head into `resp` and
     /// returns the head length and the body to send.
-    fn plan(
-        &mut self,
-        req: &Request<'_>,
-        resp: &mut [u8; RESPONSE_HEAD_CAP],
-        sh: &Shared<'_>,
-    ) -> (usize, Option<Body>) {
+    fn plan(&mut self, req: &Request<'_>, resp: &mut [u8], sh: &Shared<'_>) -> (usize, Option<Body>) {
         self.served += 1;
         let keep_alive = req.keep_alive && self.served < MAX_REQUESTS_PER_CONNECTION && !sh.draining;
         let head = req.method == Method::Head;
@@ -410,7 +380,7 @@ impl Conn {
             Ok((clean, resolved))
         });
         let planned = match outcome {
-            Ok((_, Resolved::AddSlash)) => response::add_slash(resp, req, &common).map(|n| (301, n, None)),
+            Ok((_, Resolved::AddSlash)) => response::add_slash(resp, req, &common).map(|n| (301, n, None, 0)),
             Ok((
                 clean,
                 Resolved::File {
@@ -437,33 +407,31 @@ impl Conn {
                         end: offset + len,
                         fallback: false,
                     });
-                    (plan.status, plan.head_len, body)
+                    (plan.status, plan.head_len, body, plan.inline_body)
                 })
             }
             Err(e) => {
                 if e.closes_connection() {
                     common.keep_alive = false;
                 }
-                Some((e.status(), response::error(resp, e, head, &common), None))
+                let inline = if head { 0 } else { e.body().len() };
+                Some((e.status(), response::error(resp, e, head, &common), None, inline))
             }
         };
-        let (status, len, body) = planned.unwrap_or_else(|| {
+        let (status, len, body, inline) = planned.unwrap_or_else(|| {
             // A head that does not fit the response buffer (a very long redirect).
             common.keep_alive = false;
             let e = HttpError::UriTooLong;
-            (e.status(), response::error(resp, e, head, &common), None)
+            let inline = if head { 0 } else { e.body().len() };
+            (e.status(), response::error(resp, e, head, &common), None, inline)
         });
         self.close_after = !common.keep_alive;
         self.set_status(status);
+        self.set_inline_body(inline);
         (len, body)
     }
 
-    fn write_head(
-        &mut self,
-        resp: &mut [u8; RESPONSE_HEAD_CAP],
-        small: &mut [u8; HEAD_BUF_SMALL],
-        sh: &mut Shared<'_>,
-    ) -> Step {
+    fn write_head(&mut self, resp: &mut [u8], small: &mut [u8], sh: &mut Shared<'_>) -> Step {
         let State::Writing {
             len,
             sent,
@@ -479,6 +447,9 @@ impl Conn {
                 *deadline = sh.now + sh.cfg.write_timeout_ms;
                 if *sent < *len {
                     return Step::Again;
+                }
+                if let Some(entry) = self.log.as_mut() {
+                    entry.sent += entry.inline_body;
                 }
                 match body.take() {
                     Some(body) => {
@@ -496,7 +467,7 @@ impl Conn {
         }
     }
 
-    fn send_body(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) -> Step {
+    fn send_body(&mut self, small: &mut [u8], sh: &mut Shared<'_>) -> Step {
         let State::Sending { body, deadline } = &mut self.state else {
             return Step::Close;
         };
@@ -551,7 +522,7 @@ impl Conn {
 
     /// The response is complete: log it, then keep the connection for the next
     /// request (pipelined bytes stay in the buffer) or close it.
-    fn finish(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) -> Step {
+    fn finish(&mut self, small: &mut [u8], sh: &mut Shared<'_>) -> Step {
         self.write_log(small, sh);
         if self.close_after || sh.draining {
             // Half-close so the response is delivered, then drain (RFC 9112 §9.6).
@@ -568,7 +539,7 @@ impl Conn {
         self.in_len -= self.head_len;
         self.head_len = 0;
         self.scanned = 0;
-        if self.in_len <= HEAD_BUF_SMALL {
+        if self.in_len <= small.len() {
             self.release_large(small, sh);
         }
         let timeout = if self.in_len > 0 {
@@ -583,15 +554,15 @@ impl Conn {
     }
 
     /// Moves held bytes back to the small buffer and returns the large one.
-    fn release_large(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) {
+    fn release_large(&mut self, small: &mut [u8], sh: &mut Shared<'_>) {
         if let Some(i) = self.large.take() {
-            let n = self.in_len.min(HEAD_BUF_SMALL);
-            small[..n].copy_from_slice(&sh.pool.bufs[usize::from(i)][..n]);
-            let _ = sh.pool.free.push(i);
+            let n = self.in_len.min(small.len());
+            small[..n].copy_from_slice(&sh.pool.get(i)[..n]);
+            sh.pool.give_back(i);
         }
     }
 
-    fn drain(&mut self, small: &mut [u8; HEAD_BUF_SMALL]) -> Step {
+    fn drain(&mut self, small: &mut [u8]) -> Step {
         loop {
             match io::recv(self.sock.as_fd(), &mut small[..]) {
                 Io::Done(_) => continue,
@@ -601,7 +572,7 @@ impl Conn {
         }
     }
 
-    fn write_log(&mut self, small: &mut [u8; HEAD_BUF_SMALL], sh: &mut Shared<'_>) {
+    fn write_log(&mut self, small: &mut [u8], sh: &mut Shared<'_>) {
         let Some(entry) = self.log.take() else {
             return;
         };

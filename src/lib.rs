@@ -7,7 +7,7 @@
 //! - `request` parses a head into a typed `Request`; `path` turns its target
 //!   into an open file beneath the root; `response` plans the answer
 //!   (`conditional`, `range`, `encoding`, `mime`) and writes its head.
-//! - `io` wraps recv/send/sendfile; `error` maps every refusal to one status;
+//! - `bufs` holds the fixed buffer sets; `io` wraps recv/send/sendfile; `error` maps every refusal to one status;
 //!   `access_log` writes one line per request; `limits` holds every capacity.
 //! - `cli` and `config` turn flags into a validated `Config` for `main`.
 //!
@@ -16,6 +16,7 @@
 //! Nothing on that path allocates.
 
 pub mod access_log;
+pub mod bufs;
 pub mod cli;
 pub mod conditional;
 pub mod config;

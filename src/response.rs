@@ -98,8 +98,11 @@ fn start(w: &mut HeadWriter<'_>, status: u16, c: &Common<'_>) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FilePlan {
     pub status: u16,
+    /// Bytes of the response buffer to send (head, and any inline body).
     pub head_len: usize,
     pub body: Option<(u64, u64)>,
+    /// Length of a short text body written after the head (412, 416), for the log.
+    pub inline_body: usize,
 }
 
 /// The file being answered with, as `path::resolve` found it.
@@ -138,6 +141,7 @@ pub fn file(buf: &mut [u8], req: &Request<'_>, rep: &Representation<'_>, c: &Com
                 status: 304,
                 head_len,
                 body: None,
+                inline_body: 0,
             });
         }
         Precondition::Failed => {
@@ -179,7 +183,12 @@ pub fn file(buf: &mut [u8], req: &Request<'_>, rep: &Representation<'_>, c: &Com
     validators(&mut w);
     w.put(b"\r\n");
     let body = (req.method == Method::Get && len > 0).then_some((first, len));
-    w.finish().map(|head_len| FilePlan { status, head_len, body })
+    w.finish().map(|head_len| FilePlan {
+        status,
+        head_len,
+        body,
+        inline_body: 0,
+    })
 }
 
 fn plain_status(mut w: HeadWriter<'_>, status: u16, body: &[u8], head: bool, c: &Common<'_>) -> Option<FilePlan> {
@@ -199,6 +208,7 @@ fn finish_plain(mut w: HeadWriter<'_>, status: u16, body: &[u8], head: bool) -> 
         status,
         head_len,
         body: None,
+        inline_body: if head { 0 } else { body.len() },
     })
 }
 

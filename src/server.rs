@@ -5,7 +5,8 @@
 //! as timeout. Knows no HTTP: connections do that (`conn.rs`).
 
 use crate::access_log::AccessLog;
-use crate::conn::{Conn, Fate, Interest, LargePool, ServeConfig, Shared, SlotBufs};
+use crate::bufs::{Buffers, LargePool};
+use crate::conn::{Conn, Fate, Interest, ServeConfig, Shared, SlotBufs};
 use crate::date::{DateCache, Millis, monotonic_ms, unix_now};
 use crate::error::HttpError;
 use crate::io;
@@ -30,8 +31,8 @@ pub struct Server {
     reserve: Reserve,
     conns: Vec<Option<Conn>>,
     free: Vec<usize>,
-    small: Vec<[u8; HEAD_BUF_SMALL]>,
-    resp: Vec<[u8; RESPONSE_HEAD_CAP]>,
+    small: Buffers,
+    resp: Buffers,
     pool: LargePool,
     fallback: Vec<u8>,
     date: DateCache,
@@ -80,8 +81,8 @@ impl Server {
         Server {
             conns: (0..slots).map(|_| None).collect(),
             free: (0..slots).rev().collect(),
-            small: vec![[0u8; HEAD_BUF_SMALL]; slots],
-            resp: vec![[0u8; RESPONSE_HEAD_CAP]; slots],
+            small: Buffers::new(slots, HEAD_BUF_SMALL),
+            resp: Buffers::new(slots, RESPONSE_HEAD_CAP),
             pool: LargePool::new(),
             fallback: vec![0u8; FALLBACK_BUF],
             date: DateCache::new(unix_now()),
@@ -197,8 +198,8 @@ impl Server {
         };
         let mut shared = shared!(self, now);
         let bufs = SlotBufs {
-            small: &mut self.small[slot],
-            resp: &mut self.resp[slot],
+            small: self.small.get_mut(slot),
+            resp: self.resp.get_mut(slot),
         };
         if conn.on_ready(bufs, &mut shared) == Fate::Closed {
             self.conns[slot] = None;
@@ -215,7 +216,7 @@ impl Server {
             if conn.interest().1 > now {
                 continue;
             }
-            conn.abandon(&mut self.small[slot], &mut shared!(self, now));
+            conn.abandon(self.small.get_mut(slot), &mut shared!(self, now));
             self.conns[slot] = None;
             self.free.push(slot);
         }
@@ -273,7 +274,7 @@ impl Server {
                 continue;
             };
             if conn.begin_drain() == Fate::Closed {
-                conn.abandon(&mut self.small[slot], &mut shared!(self, now));
+                conn.abandon(self.small.get_mut(slot), &mut shared!(self, now));
                 self.conns[slot] = None;
                 self.free.push(slot);
             }

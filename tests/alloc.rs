@@ -1,0 +1,222 @@
+//! No heap allocation per request after start-up (issue: fixed memory).
+//!
+//! A counting global allocator counts allocations made on the server's thread
+//! only. The server runs in-process; after a warm-up, 1,200 requests of every
+//! kind (keep-alive and not; 200, 304, 206, 404, 301, 400, HEAD, gzip,
+//! pipelined, a large head that borrows a large buffer) must not allocate.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::os::fd::OwnedFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use warden::conn::ServeConfig;
+use warden::server::Server;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static COUNTED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count() {
+    if COUNTED.with(Cell::get) {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+// SAFETY: delegates every call to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn temp_root() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("warden-alloc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("index.html"), b"<h1>hello</h1>\n").unwrap();
+    std::fs::write(dir.join("app.js"), vec![b'x'; 10_000]).unwrap();
+    std::fs::write(dir.join("app.js.gz"), vec![b'z'; 300]).unwrap();
+    std::fs::write(dir.join("sub/index.html"), b"sub\n").unwrap();
+    dir
+}
+
+/// A client connection that keeps bytes read past one response for the next.
+struct Client {
+    s: TcpStream,
+    pending: Vec<u8>,
+}
+
+/// Sends `req` and reads one response; returns (status, the whole response).
+fn exchange(c: &mut Client, req: &[u8], head: bool) -> (u16, Vec<u8>) {
+    c.s.write_all(req).unwrap();
+    read_response(c, head)
+}
+
+fn read_response(c: &mut Client, head: bool) -> (u16, Vec<u8>) {
+    let mut got = std::mem::take(&mut c.pending);
+    let mut buf = [0u8; 16384];
+    loop {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let text = String::from_utf8_lossy(&got[..end]).to_string();
+            let status: u16 = text[9..12].parse().unwrap();
+            let len = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Content-Length: "))
+                .map_or(0, |v| v.parse::<usize>().unwrap());
+            let body = if head || status == 304 { 0 } else { len };
+            if got.len() >= end + 4 + body {
+                c.pending = got.split_off(end + 4 + body);
+                return (status, got);
+            }
+        }
+        let n =
+            c.s.read(&mut buf)
+                .unwrap_or_else(|e| panic!("{e} after {:?}", String::from_utf8_lossy(&got)));
+        assert!(n > 0, "server closed early: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+fn connect(addr: SocketAddr) -> Client {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    Client { s, pending: Vec::new() }
+}
+
+/// One round of every kind of request; returns how many were sent.
+fn round(addr: SocketAddr, etag: &str) -> usize {
+    let mut n = 0;
+    let mut ka = connect(addr);
+    let cases: [(String, bool, u16); 9] = [
+        ("GET / HTTP/1.1\r\nHost: a\r\n\r\n".into(), false, 200),
+        ("HEAD /app.js HTTP/1.1\r\nHost: a\r\n\r\n".into(), true, 200),
+        (
+            "GET /app.js HTTP/1.1\r\nHost: a\r\nRange: bytes=10-99\r\n\r\n".into(),
+            false,
+            206,
+        ),
+        (
+            format!("GET /index.html HTTP/1.1\r\nHost: a\r\nIf-None-Match: {etag}\r\n\r\n"),
+            false,
+            304,
+        ),
+        ("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n".into(), false, 404),
+        ("GET /sub HTTP/1.1\r\nHost: a\r\n\r\n".into(), false, 301),
+        (
+            "GET /app.js HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n".into(),
+            false,
+            200,
+        ),
+        (
+            format!("GET /sub/ HTTP/1.1\r\nHost: a\r\nCookie: {}\r\n\r\n", "c".repeat(3000)),
+            false,
+            200,
+        ),
+        (
+            "GET /app.js HTTP/1.1\r\nHost: a\r\nRange: bytes=99999-\r\n\r\n".into(),
+            false,
+            416,
+        ),
+    ];
+    for (req, head, want) in &cases {
+        let (status, resp) = exchange(&mut ka, req.as_bytes(), *head);
+        assert_eq!(status, *want, "{req:.60} → {}", String::from_utf8_lossy(&resp));
+        n += 1;
+    }
+    // Pipelined: three requests in one write, answered in order.
+    ka.s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /app.js HTTP/1.1\r\nHost: a\r\n\r\nGET /missing HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    for want in [200, 200, 404] {
+        let (status, resp) = read_response(&mut ka, false);
+        assert_eq!(status, want, "{}", String::from_utf8_lossy(&resp));
+        n += 1;
+    }
+    // Not keep-alive: HTTP/1.0 and Connection: close.
+    for req in [
+        &b"GET / HTTP/1.0\r\n\r\n"[..],
+        b"GET /app.js HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    ] {
+        let mut c = connect(addr);
+        assert_eq!(exchange(&mut c, req, false).0, 200);
+        n += 1;
+    }
+    // A bad request: 400 and close.
+    let mut c = connect(addr);
+    assert_eq!(exchange(&mut c, b"GET /%00 HTTP/1.1\r\nHost: a\r\n\r\n", false).0, 400);
+    n + 1
+}
+
+#[test]
+fn no_allocation_per_request_after_warm_up() {
+    let root = temp_root();
+    let root_fd: OwnedFd = File::open(&root).unwrap().into();
+    let listener = warden::listen::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_read, stop_write) = nix::unistd::pipe().unwrap();
+    let cfg = ServeConfig {
+        max_connections: 64,
+        index: b"index.html".to_vec(),
+        cache_control: Some(b"max-age=60".to_vec()),
+        idle_timeout_ms: 15_000,
+        header_timeout_ms: 10_000,
+        write_timeout_ms: 30_000,
+    };
+    let log = File::create("/dev/null").unwrap();
+    let mut server = Server::new(cfg, root_fd, vec![listener], stop_read, Some(log));
+    let thread = std::thread::spawn(move || {
+        COUNTED.with(|c| c.set(true));
+        // Proves the counter sees this thread's allocations.
+        drop(std::hint::black_box(Vec::<u8>::with_capacity(16)));
+        server.run()
+    });
+
+    // The ETag of index.html, for the 304 case.
+    let mut c = connect(addr);
+    let (_, resp) = exchange(&mut c, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", false);
+    let text = String::from_utf8_lossy(&resp).to_string();
+    let etag = text.lines().find_map(|l| l.strip_prefix("ETag: ")).unwrap().to_string();
+    drop(c);
+
+    let mut served = round(addr, &etag); // warm-up
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    assert!(before >= 1, "the counting allocator saw nothing on the server thread");
+    while served < 1_200 {
+        served += round(addr, &etag);
+    }
+    let after = ALLOCATIONS.load(Ordering::SeqCst);
+
+    let mut stop_write = File::from(stop_write);
+    stop_write.write_all(b"x").unwrap();
+    thread.join().unwrap().unwrap();
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(served >= 1_000);
+    assert_eq!(
+        after - before,
+        0,
+        "the server thread allocated {} times while serving {served} requests",
+        after - before
+    );
+}
