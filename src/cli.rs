@@ -26,6 +26,10 @@ pub struct Args {
     #[argh(option)]
     pub cache_control: Option<String>,
 
+    /// send files with read/send through a fixed buffer instead of sendfile(2)
+    #[argh(switch)]
+    pub no_sendfile: bool,
+
     /// no access log, and only warnings and errors
     #[argh(switch)]
     pub quiet: bool,

@@ -88,6 +88,7 @@ impl Config {
                 idle_timeout_ms: timeout("idle-timeout", args.idle_timeout, DEFAULT_IDLE_TIMEOUT_MS)?,
                 header_timeout_ms: timeout("header-timeout", args.header_timeout, DEFAULT_HEADER_TIMEOUT_MS)?,
                 write_timeout_ms: timeout("write-timeout", args.write_timeout, DEFAULT_WRITE_TIMEOUT_MS)?,
+                sendfile: !args.no_sendfile,
             },
         })
     }

@@ -32,6 +32,9 @@ pub struct ServeConfig {
     pub idle_timeout_ms: Millis,
     pub header_timeout_ms: Millis,
     pub write_timeout_ms: Millis,
+    /// Send bodies with sendfile(2); `false` uses the read/send fallback for
+    /// every file (for file systems whose sendfile misbehaves).
+    pub sendfile: bool,
 }
 
 /// What a connection uses that is shared by all: borrowed per call.
@@ -405,7 +408,7 @@ impl Conn {
                         file: File::from(file.fd),
                         offset,
                         end: offset + len,
-                        fallback: false,
+                        fallback: !sh.cfg.sendfile,
                     });
                     (plan.status, plan.head_len, body, plan.inline_body)
                 })

@@ -183,6 +183,7 @@ fn no_allocation_per_request_after_warm_up() {
         idle_timeout_ms: 15_000,
         header_timeout_ms: 10_000,
         write_timeout_ms: 30_000,
+        sendfile: true,
     };
     let log = File::create("/dev/null").unwrap();
     let mut server = Server::new(cfg, root_fd, vec![listener], stop_read, Some(log));

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""RSS of a running warden: idle, with N connections holding partial heads, and
+after each of them got one response (keep-alive, idle). Loopback only.
+
+Usage: benches/memory_probe.py [--conns N] [--binary PATH] [-- extra warden flags]
+"""
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+def threads(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return -1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--conns", type=int, default=500)
+    ap.add_argument("--binary", default="target/release/warden")
+    ap.add_argument("extra", nargs="*")
+    a = ap.parse_args()
+    root = tempfile.mkdtemp(prefix="warden-probe-")
+    with open(os.path.join(root, "index.html"), "w") as f:
+        f.write("<h1>probe</h1>\n")
+    p = subprocess.Popen([a.binary, "--root", root, "--listen", "127.0.0.1:0", "--quiet"] + a.extra,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        addr = None
+        for line in p.stderr:
+            if "listening on http://" in line:
+                host, port = line.strip().rsplit("http://", 1)[1].rsplit(":", 1)
+                addr = (host, int(port))
+                break
+        if addr is None:
+            sys.exit("warden did not start")
+        s = socket.create_connection(addr)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        while s.recv(4096):
+            pass
+        s.close()
+        time.sleep(0.3)
+        idle = rss_kib(p.pid)
+        conns = []
+        for _ in range(a.conns):
+            c = socket.create_connection(addr)
+            c.sendall(b"GET /index.html HTTP/1.1\r\nHost: router.lan\r\nUser-Agent: Mozilla/5.0\r\n")
+            conns.append(c)
+        time.sleep(1.0)
+        partial = rss_kib(p.pid)
+        nthreads = threads(p.pid)
+        for c in conns:
+            c.sendall(b"\r\n")
+        time.sleep(1.0)
+        answered = rss_kib(p.pid)
+        print(f"idle RSS: {idle} KiB")
+        print(f"{a.conns} partial heads: {partial} KiB (+{partial - idle} KiB), threads: {nthreads}")
+        print(f"{a.conns} answered keep-alive connections: {answered} KiB (+{answered - idle} KiB)")
+        for c in conns:
+            c.close()
+    finally:
+        p.terminate()
+        p.wait(timeout=15)
+        for name in os.listdir(root):
+            os.unlink(os.path.join(root, name))
+        os.rmdir(root)
+
+
+if __name__ == "__main__":
+    main()
