@@ -26,6 +26,26 @@ pub struct Args {
     #[argh(option)]
     pub cache_control: Option<String>,
 
+    /// when started as root: run as this user, UID[:GID] or a name (default 65534:65534)
+    #[argh(option)]
+    pub user: Option<String>,
+
+    /// when started as root: do not chroot into the web root (not recommended)
+    #[argh(switch)]
+    pub no_chroot: bool,
+
+    /// refuse to start when the web root is writable by the server's user or holds executables
+    #[argh(switch)]
+    pub strict: bool,
+
+    /// refuse to start unless Landlock is fully enforced
+    #[argh(switch)]
+    pub require_landlock: bool,
+
+    /// confine as for serving, print the confinement report, exit 0 (all as planned) or 1
+    #[argh(switch)]
+    pub check: bool,
+
     /// send files with read/send through a fixed buffer instead of sendfile(2)
     #[argh(switch)]
     pub no_sendfile: bool,

@@ -12,7 +12,15 @@ use std::path::PathBuf;
 /// The whole configuration of one run.
 #[derive(Debug)]
 pub struct Config {
+    /// The web root, canonical (symlinks in the path resolved once, at start-up).
     pub root: PathBuf,
+    /// Target uid and gid when started as root.
+    pub uid: u32,
+    pub gid: u32,
+    pub chroot: bool,
+    pub strict: bool,
+    pub require_landlock: bool,
+    pub check: bool,
     pub listen: Vec<SocketAddr>,
     pub log_level: log::LevelFilter,
     pub access_log: bool,
@@ -30,12 +38,17 @@ fn timeout(flag: &str, secs: Option<u64>, default_ms: u64) -> Result<u64, String
 impl Config {
     /// Checks every flag; the error is one line naming the problem.
     pub fn from_args(args: Args) -> Result<Config, String> {
-        let root = PathBuf::from(&args.root);
-        match std::fs::metadata(&root) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err(format!("--root {}: not a directory", args.root)),
+        let root = match std::fs::canonicalize(&args.root) {
+            Ok(p) => p,
             Err(e) => return Err(format!("--root {}: {e}", args.root)),
+        };
+        if !root.is_dir() {
+            return Err(format!("--root {}: not a directory", args.root));
         }
+        if root == std::path::Path::new("/") {
+            return Err(format!("--root {}: refusing to serve the whole file system", args.root));
+        }
+        let (uid, gid) = parse_user(args.user.as_deref().unwrap_or("65534:65534"))?;
         let mut listen = Vec::new();
         for l in if args.listen.is_empty() {
             vec![String::from("0.0.0.0:80")]
@@ -78,6 +91,12 @@ impl Config {
         };
         Ok(Config {
             root,
+            uid,
+            gid,
+            chroot: !args.no_chroot,
+            strict: args.strict,
+            require_landlock: args.require_landlock,
+            check: args.check,
             listen,
             log_level: level,
             access_log: !args.quiet,
@@ -91,5 +110,48 @@ impl Config {
                 sendfile: !args.no_sendfile,
             },
         })
+    }
+}
+
+/// `--user`: `UID[:GID]` (GID defaults to UID) or a user name, looked up now,
+/// while /etc/passwd is still visible. uid 0 and gid 0 are refused: the point
+/// is to stop being root.
+pub fn parse_user(spec: &str) -> Result<(u32, u32), String> {
+    let numeric = |s: &str| s.parse::<u32>().ok();
+    let (uid, gid) = match spec.split_once(':') {
+        Some((u, g)) => (
+            numeric(u).ok_or_else(|| format!("--user {spec}: UID must be a number"))?,
+            numeric(g).ok_or_else(|| format!("--user {spec}: GID must be a number"))?,
+        ),
+        None => match numeric(spec) {
+            Some(u) => (u, u),
+            None => match nix::unistd::User::from_name(spec) {
+                Ok(Some(user)) => (user.uid.as_raw(), user.gid.as_raw()),
+                Ok(None) => return Err(format!("--user {spec}: no such user")),
+                Err(e) => return Err(format!("--user {spec}: {e}")),
+            },
+        },
+    };
+    if uid == 0 || gid == 0 {
+        return Err(format!("--user {spec}: refusing uid 0 or gid 0"));
+    }
+    Ok((uid, gid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_user;
+
+    #[test]
+    fn user_specs() {
+        assert_eq!(parse_user("65534:65534"), Ok((65534, 65534)));
+        assert_eq!(parse_user("1000"), Ok((1000, 1000)));
+        assert_eq!(parse_user("1000:100"), Ok((1000, 100)));
+        assert!(parse_user("0").is_err());
+        assert!(parse_user("0:0").is_err());
+        assert!(parse_user("65534:0").is_err());
+        assert!(parse_user("root").is_err());
+        assert!(parse_user("x:y").is_err());
+        assert!(parse_user("no-such-user-here").is_err());
     }
 }

@@ -8,8 +8,10 @@
 //!   into an open file beneath the root; `response` plans the answer
 //!   (`conditional`, `range`, `encoding`, `mime`) and writes its head.
 //! - `bufs` holds the fixed buffer sets; `io` wraps recv/send/sendfile; `error` maps every refusal to one status;
-//!   `access_log` writes one line per request; `limits` holds every capacity.
-//! - `cli` and `config` turn flags into a validated `Config` for `main`.
+//!   `access_log` writes one line per request; `logger`
+//!   writes diagnostics; `limits` holds every capacity.
+//! - `cli` and `config` turn flags into a validated `Config` for `main`;
+//!   `confine` jails and de-privileges the process before it serves.
 //!
 //! Data flow: bytes → `request::parse` → `path::clean` → `path::resolve` →
 //! `response::file` → head bytes + a file span → `io::send` + `io::sendfile`.
@@ -20,6 +22,7 @@ pub mod bufs;
 pub mod cli;
 pub mod conditional;
 pub mod config;
+pub mod confine;
 pub mod conn;
 pub mod date;
 pub mod encoding;
@@ -27,6 +30,7 @@ pub mod error;
 pub mod io;
 pub mod limits;
 pub mod listen;
+pub mod logger;
 pub mod mime;
 pub mod path;
 pub mod range;

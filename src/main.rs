@@ -1,6 +1,11 @@
-//! warden's start-up sequence: flags → config → logger → root → listeners →
-//! signals → descriptor limit → serve. Exit codes: 0 after a clean shutdown,
-//! 2 for a bad command line or a start-up failure, 1 if the loop fails.
+//! warden's start-up sequence, in this order, every step fatal on error:
+//! flags → validated config (ids resolved while /etc/passwd is visible) →
+//! logger → web root directory → listeners → stderr for the access log →
+//! signals → descriptor limit → web-root audit → confinement (chroot, id
+//! drop, no_new_privs, rlimits, Landlock) → report → serve. No thread exists
+//! before the drop. Exit codes: 0 after a clean shutdown (or a `--check` that
+//! found everything as planned), 1 if the loop fails or `--check` finds a
+//! shortfall, 2 for a bad command line or a start-up failure.
 
 use nix::fcntl::{OFlag, open};
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
@@ -11,9 +16,10 @@ use std::fs::File;
 use std::os::fd::{AsFd, OwnedFd};
 use std::process::ExitCode;
 use warden::config::Config;
+use warden::confine::{self, LandlockMode, Plan};
 use warden::limits::SPARE_FDS;
 use warden::server::Server;
-use warden::{cli, listen};
+use warden::{cli, listen, logger};
 
 /// A start-up failure: one line for stderr, exit code 2.
 struct Fatal(String);
@@ -31,8 +37,14 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let check = args.check;
     match start(args) {
-        Ok(mut server) => match server.run() {
+        Ok(None) => ExitCode::SUCCESS,
+        Err(Fatal(msg)) if check => {
+            eprintln!("warden: {msg}");
+            ExitCode::from(1)
+        }
+        Ok(Some(mut server)) => match server.run() {
             Ok(()) => {
                 log::info!("stopped");
                 ExitCode::SUCCESS
@@ -49,12 +61,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn start(args: cli::Args) -> Result<Server, Fatal> {
+/// Everything before the loop; `Ok(None)` after a successful `--check`.
+fn start(args: cli::Args) -> Result<Option<Server>, Fatal> {
     let mut cfg = Config::from_args(args).map_err(Fatal)?;
-    simple_logger::SimpleLogger::new()
-        .with_level(cfg.log_level)
-        .init()
-        .map_err(|e| Fatal(format!("logger: {e}")))?;
+    logger::init(cfg.log_level).map_err(|e| Fatal(format!("logger: {e}")))?;
 
     let root = open(
         &cfg.root,
@@ -72,20 +82,90 @@ fn start(args: cli::Args) -> Result<Server, Fatal> {
         eprintln!("listening on http://{bound}");
     }
 
-    let stop = stop_signals()?;
-    cfg.serve.max_connections = fit_descriptor_limit(cfg.serve.max_connections);
     let access_log = if cfg.access_log {
         let stderr = std::io::stderr().as_fd().try_clone_to_owned();
         Some(File::from(stderr.map_err(|e| Fatal(format!("stderr: {e}")))?))
     } else {
         None
     };
+    let stop = stop_signals()?;
+    cfg.serve.max_connections = fit_descriptor_limit(cfg.serve.max_connections);
+    // Fixed for good by the confinement: exactly what the table needs.
+    let nofile = (2 * cfg.serve.max_connections + SPARE_FDS) as u64;
+
+    let privileged = nix::unistd::geteuid().is_root();
+    let (uid, gid) = if privileged {
+        (cfg.uid, cfg.gid)
+    } else {
+        (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw())
+    };
+    let findings = confine::audit_web_root(&cfg.root, uid, gid);
+    for f in &findings {
+        log::warn!("web root: {f}");
+    }
+    if cfg.strict && !findings.is_empty() {
+        return Err(Fatal(format!(
+            "--strict: {} problem(s) in the web root (see the log)",
+            findings.len()
+        )));
+    }
+    if privileged && !cfg.chroot {
+        log::warn!("--no-chroot: NOT jailed in the web root; the whole file system is visible to uid {uid}");
+    }
+    if !privileged {
+        log::info!("started as uid {uid}: no chroot or id change possible; Landlock alone confines file access");
+    }
+    if stderr_is_regular_file() {
+        log::warn!("stderr is a regular file: RLIMIT_FSIZE 0 will drop log lines; pipe stderr to a logger");
+    }
+    match confine::thread_count() {
+        Some(1) | None => {}
+        Some(n) => return Err(Fatal(format!("{n} threads before the privilege drop; expected 1"))),
+    }
+    let plan = Plan {
+        root_path: cfg.root.clone(),
+        root: root.as_fd(),
+        chroot: privileged && cfg.chroot,
+        ids: privileged.then(|| (nix::unistd::Uid::from_raw(uid), nix::unistd::Gid::from_raw(gid))),
+        nofile,
+        landlock: if cfg.require_landlock {
+            LandlockMode::Required
+        } else {
+            LandlockMode::BestEffort
+        },
+    };
+    let report = confine::confine(&plan).map_err(|e| Fatal(format!("confinement failed: {e}")))?;
+    for line in report.lines() {
+        if cfg.check {
+            logger::print_line(&line);
+        }
+        log::info!("confinement: {line}");
+    }
+    let shortfalls = report.shortfalls(&plan);
+    if !shortfalls.is_empty() {
+        return Err(Fatal(format!(
+            "confinement worse than planned: {}",
+            shortfalls.join("; ")
+        )));
+    }
+    if cfg.check {
+        logger::print_line("confinement as planned");
+        return Ok(None);
+    }
     log::info!(
         "serving {} with {} connection slots",
         cfg.root.display(),
         cfg.serve.max_connections
     );
-    Ok(Server::new(cfg.serve, root, listeners, stop, access_log))
+    Ok(Some(Server::new(cfg.serve, root, listeners, stop, access_log)))
+}
+
+/// RLIMIT_FSIZE 0 makes writes to a regular file fail: warn if stderr is one.
+fn stderr_is_regular_file() -> bool {
+    nix::sys::stat::fstat(std::io::stderr().as_fd()).is_ok_and(|st| {
+        nix::sys::stat::SFlag::from_bits_truncate(st.st_mode) & nix::sys::stat::SFlag::S_IFMT
+            == nix::sys::stat::SFlag::S_IFREG
+    })
 }
 
 /// SIGTERM and SIGINT become readable events on a signalfd that the loop
