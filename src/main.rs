@@ -141,6 +141,9 @@ fn start(args: cli::Args) -> Result<Option<Server>, Fatal> {
         }
         log::info!("confinement: {line}");
     }
+    if !privileged && !matches!(report.landlock, confine::LandlockState::Applied { .. }) {
+        log::warn!("unprivileged and without Landlock: file access is NOT confined to the web root");
+    }
     let shortfalls = report.shortfalls(&plan);
     if !shortfalls.is_empty() {
         return Err(Fatal(format!(
