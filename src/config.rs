@@ -135,6 +135,10 @@ pub fn parse_user(spec: &str) -> Result<(u32, u32), String> {
     if uid == 0 || gid == 0 {
         return Err(format!("--user {spec}: refusing uid 0 or gid 0"));
     }
+    // (uid_t)-1 means "leave unchanged" to setresuid/setresgid.
+    if uid == u32::MAX || gid == u32::MAX {
+        return Err(format!("--user {spec}: refusing uid or gid 4294967295 (-1)"));
+    }
     Ok((uid, gid))
 }
 
@@ -150,6 +154,8 @@ mod tests {
         assert!(parse_user("0").is_err());
         assert!(parse_user("0:0").is_err());
         assert!(parse_user("65534:0").is_err());
+        assert!(parse_user("4294967295").is_err());
+        assert!(parse_user("65534:4294967295").is_err());
         assert!(parse_user("root").is_err());
         assert!(parse_user("x:y").is_err());
         assert!(parse_user("no-such-user-here").is_err());

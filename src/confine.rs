@@ -476,9 +476,11 @@ impl Report {
     }
 }
 
-/// Start-up audit of the web root: files the target ids could write (a
-/// writable web root undoes the read-only jail), and executable files (without
-/// Landlock, exec of a file already in the root is not otherwise blocked).
+/// Start-up audit of the web root, from the target ids' point of view:
+/// entries they could write (a writable web root undoes the read-only jail;
+/// an entry they own is writable whatever its mode, since the owner may chmod
+/// it), executable files (without Landlock, exec of a file already in the root
+/// is not otherwise blocked), and entries they cannot read (served as 404).
 /// Walks at most `MAX_AUDIT_ENTRIES` entries without following symlinks.
 pub fn audit_web_root(root: &std::path::Path, uid: u32, gid: u32) -> Vec<String> {
     use std::os::unix::fs::MetadataExt;
@@ -497,19 +499,34 @@ pub fn audit_web_root(root: &std::path::Path, uid: u32, gid: u32) -> Vec<String>
         let Ok(meta) = std::fs::symlink_metadata(&path) else {
             continue;
         };
-        let mode = meta.mode();
-        let writable =
-            (meta.uid() == uid && mode & 0o200 != 0) || (meta.gid() == gid && mode & 0o020 != 0) || mode & 0o002 != 0;
         if meta.file_type().is_symlink() {
             continue;
         }
-        if writable {
-            findings.push(format!("{} is writable by uid {uid}/gid {gid}", path.display()));
+        let mode = meta.mode();
+        // The permission bits that apply to the target ids (owner, else group, else other).
+        let bits = if meta.uid() == uid {
+            mode >> 6 & 7
+        } else if meta.gid() == gid {
+            mode >> 3 & 7
+        } else {
+            mode & 7
+        };
+        let at = path.display();
+        if meta.uid() == uid {
+            findings.push(format!("{at} is owned by uid {uid} (its owner can make it writable)"));
+        } else if bits & 2 != 0 {
+            findings.push(format!("{at} is writable by uid {uid}/gid {gid}"));
         }
         if meta.is_file() && mode & 0o111 != 0 {
-            findings.push(format!("{} is executable", path.display()));
+            findings.push(format!("{at} is executable"));
         }
-        if meta.is_dir() {
+        let readable = if meta.is_dir() { bits & 5 == 5 } else { bits & 4 != 0 };
+        if (meta.is_dir() || meta.is_file()) && !readable {
+            findings.push(format!(
+                "{at} is not readable by uid {uid}/gid {gid} (it will be a 404)"
+            ));
+        }
+        if meta.is_dir() && readable {
             if let Ok(entries) = std::fs::read_dir(&path) {
                 stack.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
             }

@@ -58,10 +58,12 @@ pub fn init(level: LevelFilter) -> Result<(), log::SetLoggerError> {
     Ok(())
 }
 
-/// Prints a line to stdout without panicking when the write fails (`--check`).
-pub fn print_line(text: &str) {
+/// Prints a line to stdout without panicking when the write fails (`--check`);
+/// returns whether it was written.
+pub fn print_line(text: &str) -> bool {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.write_all(b"\n");
-    let _ = out.flush();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .is_ok()
 }

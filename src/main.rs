@@ -24,6 +24,22 @@ use warden::{cli, listen, logger};
 /// A start-up failure: one line for stderr, exit code 2.
 struct Fatal(String);
 
+/// A confinement failure or shortfall: exit 2, or 1 under `--check`, whose
+/// job is to answer "is the confinement as planned?".
+struct Confinement(String);
+
+/// Why start-up stopped.
+enum Stop {
+    Fatal(Fatal),
+    Confinement(Confinement),
+}
+
+impl From<Fatal> for Stop {
+    fn from(f: Fatal) -> Stop {
+        Stop::Fatal(f)
+    }
+}
+
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let args = match cli::parse(&argv) {
@@ -40,9 +56,9 @@ fn main() -> ExitCode {
     let check = args.check;
     match start(args) {
         Ok(None) => ExitCode::SUCCESS,
-        Err(Fatal(msg)) if check => {
+        Err(Stop::Confinement(Confinement(msg))) => {
             eprintln!("warden: {msg}");
-            ExitCode::from(1)
+            ExitCode::from(if check { 1 } else { 2 })
         }
         Ok(Some(mut server)) => match server.run() {
             Ok(()) => {
@@ -54,7 +70,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Err(Fatal(msg)) => {
+        Err(Stop::Fatal(Fatal(msg))) => {
             eprintln!("warden: {msg}");
             ExitCode::from(2)
         }
@@ -62,7 +78,7 @@ fn main() -> ExitCode {
 }
 
 /// Everything before the loop; `Ok(None)` after a successful `--check`.
-fn start(args: cli::Args) -> Result<Option<Server>, Fatal> {
+fn start(args: cli::Args) -> Result<Option<Server>, Stop> {
     let mut cfg = Config::from_args(args).map_err(Fatal)?;
     logger::init(cfg.log_level).map_err(|e| Fatal(format!("logger: {e}")))?;
 
@@ -104,10 +120,8 @@ fn start(args: cli::Args) -> Result<Option<Server>, Fatal> {
         log::warn!("web root: {f}");
     }
     if cfg.strict && !findings.is_empty() {
-        return Err(Fatal(format!(
-            "--strict: {} problem(s) in the web root (see the log)",
-            findings.len()
-        )));
+        let msg = format!("--strict: {} problem(s) in the web root (see the log)", findings.len());
+        return Err(Fatal(msg).into());
     }
     if privileged && !cfg.chroot {
         log::warn!("--no-chroot: NOT jailed in the web root; the whole file system is visible to uid {uid}");
@@ -115,12 +129,18 @@ fn start(args: cli::Args) -> Result<Option<Server>, Fatal> {
     if !privileged {
         log::info!("started as uid {uid}: no chroot or id change possible; Landlock alone confines file access");
     }
-    if stderr_is_regular_file() {
+    if is_regular_file(std::io::stderr().as_fd()) {
         log::warn!("stderr is a regular file: RLIMIT_FSIZE 0 will drop log lines; pipe stderr to a logger");
+    }
+    if cfg.check && is_regular_file(std::io::stdout().as_fd()) {
+        log::warn!("stdout is a regular file: RLIMIT_FSIZE 0 will stop the report; pipe it instead");
     }
     match confine::thread_count() {
         Some(1) | None => {}
-        Some(n) => return Err(Fatal(format!("{n} threads before the privilege drop; expected 1"))),
+        Some(n) => {
+            let msg = format!("{n} threads before the privilege drop; expected 1");
+            return Err(Stop::Confinement(Confinement(msg)));
+        }
     }
     let plan = Plan {
         root_path: cfg.root.clone(),
@@ -134,10 +154,12 @@ fn start(args: cli::Args) -> Result<Option<Server>, Fatal> {
             LandlockMode::BestEffort
         },
     };
-    let report = confine::confine(&plan).map_err(|e| Fatal(format!("confinement failed: {e}")))?;
+    let report =
+        confine::confine(&plan).map_err(|e| Stop::Confinement(Confinement(format!("confinement failed: {e}"))))?;
+    let mut printed = true;
     for line in report.lines() {
         if cfg.check {
-            logger::print_line(&line);
+            printed &= logger::print_line(&line);
         }
         log::info!("confinement: {line}");
     }
@@ -146,13 +168,14 @@ fn start(args: cli::Args) -> Result<Option<Server>, Fatal> {
     }
     let shortfalls = report.shortfalls(&plan);
     if !shortfalls.is_empty() {
-        return Err(Fatal(format!(
-            "confinement worse than planned: {}",
-            shortfalls.join("; ")
-        )));
+        let msg = format!("confinement worse than planned: {}", shortfalls.join("; "));
+        return Err(Stop::Confinement(Confinement(msg)));
     }
     if cfg.check {
-        logger::print_line("confinement as planned");
+        if !(printed && logger::print_line("confinement as planned")) {
+            let msg = "--check: the report could not be written to stdout (a regular file under RLIMIT_FSIZE 0?)";
+            return Err(Stop::Confinement(Confinement(msg.to_string())));
+        }
         return Ok(None);
     }
     log::info!(
@@ -163,9 +186,9 @@ fn start(args: cli::Args) -> Result<Option<Server>, Fatal> {
     Ok(Some(Server::new(cfg.serve, root, listeners, stop, access_log)))
 }
 
-/// RLIMIT_FSIZE 0 makes writes to a regular file fail: warn if stderr is one.
-fn stderr_is_regular_file() -> bool {
-    nix::sys::stat::fstat(std::io::stderr().as_fd()).is_ok_and(|st| {
+/// RLIMIT_FSIZE 0 makes writes to a regular file fail: warn if stderr or stdout is one.
+fn is_regular_file(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    nix::sys::stat::fstat(fd).is_ok_and(|st| {
         nix::sys::stat::SFlag::from_bits_truncate(st.st_mode) & nix::sys::stat::SFlag::S_IFMT
             == nix::sys::stat::SFlag::S_IFREG
     })

@@ -189,9 +189,17 @@ impl Server {
 
     /// Starts `warden ARGS...` verbatim.
     pub fn start_args(args: &[String]) -> Server {
+        let mut cmd = Command::new(warden_bin());
+        cmd.args(args);
+        Server::start_cmd(cmd)
+    }
+
+    /// Starts a prepared `warden` command (e.g. with `CommandExt::uid` set): stdin and stdout
+    /// become null and stderr a pipe, as in [`Server::start_args`], which waits the same way.
+    pub fn start_cmd(mut cmd: Command) -> Server {
+        let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
         let expected = args.iter().filter(|a| *a == "--listen").count().max(1);
-        let mut child = Command::new(warden_bin())
-            .args(args)
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
