@@ -5,16 +5,16 @@ use argh::FromArgs;
 /// warden: a small, bounded HTTP/1.1 static file server for embedded Linux boards.
 #[derive(FromArgs, Debug)]
 pub struct Args {
-    /// directory to serve (the web root); required
+    /// directory to serve (the web root); required unless the build set a default
     #[argh(option)]
-    pub root: String,
+    pub root: Option<String>,
 
     /// address to listen on, ADDR:PORT (IPv6 as [::1]:8080; port 0 picks one);
-    /// repeatable; default 0.0.0.0:80
+    /// repeatable; default 0.0.0.0:80 (or the board's)
     #[argh(option)]
     pub listen: Vec<String>,
 
-    /// connection table size, 1 to 1024 (default 1024)
+    /// connection table size, at most the build's capacity (default: that capacity, 1024)
     #[argh(option)]
     pub max_connections: Option<usize>,
 
@@ -26,7 +26,7 @@ pub struct Args {
     #[argh(option)]
     pub cache_control: Option<String>,
 
-    /// when started as root: run as this user, UID[:GID] or a name (default 65534:65534)
+    /// when started as root: run as this user, UID[:GID] or a name (default 65534:65534, or the board's)
     #[argh(option)]
     pub user: Option<String>,
 

@@ -3,8 +3,8 @@
 use crate::cli::Args;
 use crate::conn::ServeConfig;
 use crate::limits::{
-    DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_WRITE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_LISTENERS,
-    MAX_NAME_LEN, MAX_TIMEOUT_SECS,
+    DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_LISTEN, DEFAULT_ROOT, DEFAULT_USER,
+    DEFAULT_WRITE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_LISTENERS, MAX_NAME_LEN, MAX_TIMEOUT_SECS,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,20 +38,23 @@ fn timeout(flag: &str, secs: Option<u64>, default_ms: u64) -> Result<u64, String
 impl Config {
     /// Checks every flag; the error is one line naming the problem.
     pub fn from_args(args: Args) -> Result<Config, String> {
-        let root = match std::fs::canonicalize(&args.root) {
+        let Some(root_arg) = args.root.as_deref().or(DEFAULT_ROOT) else {
+            return Err(String::from("Required options not provided: --root"));
+        };
+        let root = match std::fs::canonicalize(root_arg) {
             Ok(p) => p,
-            Err(e) => return Err(format!("--root {}: {e}", args.root)),
+            Err(e) => return Err(format!("--root {root_arg}: {e}")),
         };
         if !root.is_dir() {
-            return Err(format!("--root {}: not a directory", args.root));
+            return Err(format!("--root {root_arg}: not a directory"));
         }
         if root == std::path::Path::new("/") {
-            return Err(format!("--root {}: refusing to serve the whole file system", args.root));
+            return Err(format!("--root {root_arg}: refusing to serve the whole file system"));
         }
-        let (uid, gid) = parse_user(args.user.as_deref().unwrap_or("65534:65534"))?;
+        let (uid, gid) = parse_user(args.user.as_deref().unwrap_or(DEFAULT_USER))?;
         let mut listen = Vec::new();
         for l in if args.listen.is_empty() {
-            vec![String::from("0.0.0.0:80")]
+            vec![String::from(DEFAULT_LISTEN)]
         } else {
             args.listen
         } {

@@ -233,6 +233,19 @@ fn clear_capability_sets() -> Result<(), ConfineError> {
     Ok(())
 }
 
+/// getrlimit with the values widened to u64 (rlim_t is u32 on 32-bit glibc).
+#[allow(clippy::useless_conversion)]
+pub fn get_rlimit(res: Resource) -> nix::Result<(u64, u64)> {
+    getrlimit(res).map(|(soft, hard)| (u64::from(soft), u64::from(hard)))
+}
+
+/// setrlimit from u64 values, saturating to what rlim_t holds.
+#[allow(clippy::unnecessary_fallible_conversions)]
+pub fn set_rlimit(res: Resource, soft: u64, hard: u64) -> nix::Result<()> {
+    let cap = |v: u64| libc::rlim_t::try_from(v).unwrap_or(libc::rlim_t::MAX);
+    setrlimit(res, cap(soft), cap(hard))
+}
+
 const RLIMITS: [(&str, Resource); 4] = [
     ("NPROC", Resource::RLIMIT_NPROC),
     ("FSIZE", Resource::RLIMIT_FSIZE),
@@ -250,7 +263,7 @@ fn set_rlimits(nofile: u64) -> Result<(), ConfineError> {
     })?;
     for (name, res) in RLIMITS {
         let v = if name == "NOFILE" { nofile } else { 0 };
-        step(&format!("RLIMIT_{name}"), setrlimit(res, v, v))?;
+        step(&format!("RLIMIT_{name}"), set_rlimit(res, v, v))?;
     }
     Ok(())
 }
@@ -364,7 +377,7 @@ fn read_report(plan: &Plan<'_>, landlock: LandlockState) -> Result<Report, Confi
     };
     let mut rlimits = Vec::new();
     for (name, res) in RLIMITS {
-        let (soft, hard) = step(&format!("getrlimit {name}"), getrlimit(res))?;
+        let (soft, hard) = step(&format!("getrlimit {name}"), get_rlimit(res))?;
         rlimits.push((name, soft, hard));
     }
     Ok(Report {

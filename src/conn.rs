@@ -405,7 +405,7 @@ impl Conn {
                 };
                 response::file(resp, req, &rep, &common).map(|plan| {
                     let body = plan.body.map(|(offset, len)| Body {
-                        file: File::from(file.fd),
+                        file: file.file,
                         offset,
                         end: offset + len,
                         fallback: !sh.cfg.sendfile,

@@ -2,25 +2,61 @@
 //!
 //! Memory never grows past what these constants allow: the connection table and
 //! every buffer are allocated once at start-up and reused.
+//!
+//! A board profile may choose the capacities at build time through environment
+//! variables (`WARDEN_MAX_CONNECTIONS=64 cargo build ...`; see `boards/*/board.conf`
+//! and `cross/build`). Values are checked at compile time: a bad one fails the build.
+
+/// A capacity from the build environment, or the default. Runs at compile time.
+const fn build_usize(value: Option<&str>, default: usize) -> usize {
+    let Some(s) = value else {
+        return default;
+    };
+    let bytes = s.as_bytes();
+    assert!(!bytes.is_empty(), "empty WARDEN_* capacity");
+    let mut n: usize = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        assert!(
+            bytes[i].is_ascii_digit(),
+            "a WARDEN_* capacity must be a decimal number"
+        );
+        n = n * 10 + (bytes[i] - b'0') as usize;
+        i += 1;
+    }
+    n
+}
+
+/// Defaults baked into the binary for a board (`--listen`, `--root`, `--user` when
+/// not given); `None` means "no default" for the root, which is then required.
+pub const DEFAULT_LISTEN: &str = match option_env!("WARDEN_DEFAULT_LISTEN") {
+    Some(v) => v,
+    None => "0.0.0.0:80",
+};
+pub const DEFAULT_ROOT: Option<&str> = option_env!("WARDEN_DEFAULT_ROOT");
+pub const DEFAULT_USER: &str = match option_env!("WARDEN_DEFAULT_USER") {
+    Some(v) => v,
+    None => "65534:65534",
+};
 
 /// Connection table slots. A router's admin UI sees a handful of browsers; 1024
 /// leaves room for a benchmark's 500 idle connections and a flood on top.
 /// Each slot costs ~0.2 KiB always, plus the buffers below once it is used.
-pub const MAX_CONNECTIONS: usize = 1024;
+pub const MAX_CONNECTIONS: usize = build_usize(option_env!("WARDEN_MAX_CONNECTIONS"), 1024);
 
 /// Request-head buffer every connection owns. A browser's GET without big
 /// cookies is 300-800 bytes, so most heads fit; 1 KiB keeps 500 partial heads
 /// at ~0.5 MiB of touched memory.
-pub const HEAD_BUF_SMALL: usize = 1024;
+pub const HEAD_BUF_SMALL: usize = build_usize(option_env!("WARDEN_HEAD_BUF_SMALL"), 1024);
 
 /// Size of a borrowed large head buffer: the longest request head accepted
 /// (431 / 414 beyond). Matches nginx's `large_client_header_buffers` 8k.
-pub const HEAD_BUF_LARGE: usize = 8192;
+pub const HEAD_BUF_LARGE: usize = build_usize(option_env!("WARDEN_HEAD_BUF_LARGE"), 8192);
 
 /// How many large head buffers exist. A head that outgrows the small buffer
 /// borrows one (nginx's design); when all are lent the request gets 503.
 /// 32 × 8 KiB = 256 KiB, touched only when used.
-pub const LARGE_HEAD_BUFS: usize = 32;
+pub const LARGE_HEAD_BUFS: usize = build_usize(option_env!("WARDEN_LARGE_HEAD_BUFS"), 32);
 
 /// Response-head buffer every connection owns: status line, ~14 headers, a
 /// redirect `Location` built from a target of at most `MAX_TARGET_LEN` bytes,
@@ -69,7 +105,7 @@ pub const SHUTDOWN_GRACE_MS: u64 = 10_000;
 
 /// Bytes handed to one sendfile(2) call per wake-up, so one big download
 /// cannot starve the other connections of the single thread.
-pub const SEND_CHUNK: usize = 512 * 1024;
+pub const SEND_CHUNK: usize = build_usize(option_env!("WARDEN_SEND_CHUNK"), 512 * 1024);
 
 /// The one shared buffer of the read/send fallback (files sendfile refuses).
 pub const FALLBACK_BUF: usize = 16 * 1024;
@@ -97,3 +133,22 @@ pub const SPARE_FDS: usize = 16 + MAX_LISTENERS;
 
 /// One access-log line: address, time, a request line cut to fit, status, bytes.
 pub const ACCESS_LOG_LINE: usize = 512;
+
+// Build-time capacities must make sense together; a bad board profile fails here.
+const _: () = assert!(
+    MAX_CONNECTIONS >= 1 && MAX_CONNECTIONS <= 65_536,
+    "WARDEN_MAX_CONNECTIONS: 1 to 65536"
+);
+const _: () = assert!(
+    HEAD_BUF_SMALL >= 256 && HEAD_BUF_SMALL <= HEAD_BUF_LARGE,
+    "WARDEN_HEAD_BUF_SMALL: 256 to WARDEN_HEAD_BUF_LARGE"
+);
+const _: () = assert!(
+    HEAD_BUF_LARGE >= MAX_TARGET_LEN + 64 && HEAD_BUF_LARGE <= 65_536,
+    "WARDEN_HEAD_BUF_LARGE: a request line of MAX_TARGET_LEN must fit; at most 64 KiB"
+);
+const _: () = assert!(
+    LARGE_HEAD_BUFS >= 1 && LARGE_HEAD_BUFS <= 255,
+    "WARDEN_LARGE_HEAD_BUFS: 1 to 255"
+);
+const _: () = assert!(SEND_CHUNK >= 4096, "WARDEN_SEND_CHUNK: at least 4096");

@@ -8,7 +8,7 @@
 //! shortfall, 2 for a bad command line or a start-up failure.
 
 use nix::fcntl::{OFlag, open};
-use nix::sys::resource::{Resource, getrlimit, setrlimit};
+use nix::sys::resource::Resource;
 use nix::sys::signal::{SigHandler, SigSet, Signal, signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::stat::Mode;
@@ -41,6 +41,9 @@ impl From<Fatal> for Stop {
 }
 
 fn main() -> ExitCode {
+    // Threads that exist before warden's own code runs are not warden's (qemu-user
+    // runs one of its own): the drop must happen with no thread warden started.
+    let threads_at_entry = confine::thread_count();
     let argv: Vec<String> = std::env::args().collect();
     let args = match cli::parse(&argv) {
         Ok(a) => a,
@@ -54,7 +57,7 @@ fn main() -> ExitCode {
         }
     };
     let check = args.check;
-    match start(args) {
+    match start(args, threads_at_entry) {
         Ok(None) => ExitCode::SUCCESS,
         Err(Stop::Confinement(Confinement(msg))) => {
             eprintln!("warden: {msg}");
@@ -78,7 +81,7 @@ fn main() -> ExitCode {
 }
 
 /// Everything before the loop; `Ok(None)` after a successful `--check`.
-fn start(args: cli::Args) -> Result<Option<Server>, Stop> {
+fn start(args: cli::Args, threads_at_entry: Option<usize>) -> Result<Option<Server>, Stop> {
     let mut cfg = Config::from_args(args).map_err(Fatal)?;
     logger::init(cfg.log_level).map_err(|e| Fatal(format!("logger: {e}")))?;
 
@@ -135,12 +138,15 @@ fn start(args: cli::Args) -> Result<Option<Server>, Stop> {
     if cfg.check && is_regular_file(std::io::stdout().as_fd()) {
         log::warn!("stdout is a regular file: RLIMIT_FSIZE 0 will stop the report; pipe it instead");
     }
-    match confine::thread_count() {
-        Some(1) | None => {}
-        Some(n) => {
-            let msg = format!("{n} threads before the privilege drop; expected 1");
+    match (threads_at_entry, confine::thread_count()) {
+        (Some(entry), Some(now)) if now > entry => {
+            let msg = format!("{now} threads before the privilege drop, {entry} at start; expected no new ones");
             return Err(Stop::Confinement(Confinement(msg)));
         }
+        (Some(entry), _) if entry > 1 => {
+            log::warn!("{entry} threads existed before warden started (an emulator's?); warden started none");
+        }
+        _ => {}
     }
     let plan = Plan {
         root_path: cfg.root.clone(),
@@ -216,14 +222,14 @@ fn stop_signals() -> Result<OwnedFd, Fatal> {
 /// enough, serves fewer connections rather than failing accepts later.
 fn fit_descriptor_limit(slots: usize) -> usize {
     let need = (2 * slots + SPARE_FDS) as u64;
-    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+    let Ok((soft, hard)) = confine::get_rlimit(Resource::RLIMIT_NOFILE) else {
         return slots;
     };
     if soft >= need {
         return slots;
     }
     let target = need.min(hard);
-    let have = if setrlimit(Resource::RLIMIT_NOFILE, target, hard).is_ok() {
+    let have = if confine::set_rlimit(Resource::RLIMIT_NOFILE, target, hard).is_ok() {
         target
     } else {
         soft

@@ -10,8 +10,10 @@
 use crate::error::HttpError;
 use crate::limits::{MAX_NAME_LEN, MAX_TARGET_LEN};
 use nix::fcntl::{OFlag, openat};
-use nix::sys::stat::{Mode, SFlag, fstat};
+use nix::sys::stat::Mode;
+use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
 
 /// A decoded, checked path: `/`-separated segments, no `.`/`..`/empty ones.
 pub struct CleanPath {
@@ -134,7 +136,7 @@ pub struct FileMeta {
 
 /// An open regular file and its metadata.
 pub struct OpenFile {
-    pub fd: OwnedFd,
+    pub file: File,
     pub meta: FileMeta,
 }
 
@@ -159,24 +161,30 @@ enum Kind {
 /// Opens `name` in `dir` without following a symlink and without blocking on a
 /// FIFO or device, then `fstat`s the descriptor. Only regular files and
 /// directories come back; anything else is 404.
+/// The `fstat` is std's `File::metadata` (statx or fstat64): 64-bit sizes, inodes
+/// and times also on 32-bit glibc, whose plain fstat fails past 2 GiB.
 fn open_in(dir: BorrowedFd<'_>, name: &[u8]) -> Result<Kind, HttpError> {
     let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC;
     let fd = openat(dir, name, flags, Mode::empty()).map_err(HttpError::from_open_errno)?;
-    let st = fstat(&fd).map_err(HttpError::from_open_errno)?;
-    let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
-    if kind == SFlag::S_IFDIR {
-        return Ok(Kind::Directory(fd));
+    let file = File::from(fd);
+    let st = file.metadata().map_err(|e| HttpError::from_open_errno(io_errno(&e)))?;
+    if st.is_dir() {
+        return Ok(Kind::Directory(OwnedFd::from(file)));
     }
-    if kind != SFlag::S_IFREG {
+    if !st.is_file() {
         return Err(HttpError::NotFound);
     }
     let meta = FileMeta {
-        size: u64::try_from(st.st_size).unwrap_or(0),
-        mtime_sec: st.st_mtime,
-        mtime_nsec: u32::try_from(st.st_mtime_nsec).unwrap_or(0),
-        ino: st.st_ino,
+        size: st.size(),
+        mtime_sec: st.mtime(),
+        mtime_nsec: u32::try_from(st.mtime_nsec()).unwrap_or(0),
+        ino: st.ino(),
     };
-    Ok(Kind::Regular(OpenFile { fd, meta }))
+    Ok(Kind::Regular(OpenFile { file, meta }))
+}
+
+fn io_errno(e: &std::io::Error) -> nix::errno::Errno {
+    nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(nix::libc::EIO))
 }
 
 /// Opens the precompressed sibling `name.gz` if it is a regular file.
