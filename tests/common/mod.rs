@@ -157,6 +157,14 @@ impl Drop for WebRoot {
 // Server process
 // ---------------------------------------------------------------------------------------------
 
+/// Threads an emulator adds to every process (0 natively).
+pub fn emulator_threads() -> usize {
+    std::env::var("WARDEN_TEST_EXTRA_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 pub fn warden_bin() -> &'static str {
     env!("CARGO_BIN_EXE_warden")
 }
@@ -367,11 +375,14 @@ impl Server {
             .map(|v| v.trim().to_string())
     }
 
+    /// Threads of warden itself: the `Threads:` count less the ones an emulator adds
+    /// (`WARDEN_TEST_EXTRA_THREADS`, set by cross/test: qemu-user runs one of its own).
     pub fn thread_count(&self) -> usize {
         let v = self
             .proc_status_field("Threads")
             .expect("Threads: line in /proc/PID/status");
-        v.parse().expect("numeric Threads value")
+        let all: usize = v.parse().expect("numeric Threads value");
+        all - emulator_threads()
     }
 
     // --- client helpers bound to this server ---
