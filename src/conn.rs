@@ -545,15 +545,19 @@ impl Conn {
         if self.in_len <= small.len() {
             self.release_large(small, sh);
         }
-        let timeout = if self.in_len > 0 {
-            sh.cfg.header_timeout_ms
-        } else {
-            sh.cfg.idle_timeout_ms
-        };
+        if self.in_len > 0 {
+            // A pipelined request is already here: answer it now.
+            self.state = State::Reading {
+                deadline: sh.now + sh.cfg.header_timeout_ms,
+            };
+            return Step::Again;
+        }
+        // The next request has rarely arrived yet: wait for poll instead of a
+        // recv that would only say EAGAIN (one syscall less per request).
         self.state = State::Reading {
-            deadline: sh.now + timeout,
+            deadline: sh.now + sh.cfg.idle_timeout_ms,
         };
-        Step::Again
+        Step::Wait
     }
 
     /// Moves held bytes back to the small buffer and returns the large one.

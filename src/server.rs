@@ -29,8 +29,12 @@ pub struct Server {
     /// Readable means "shut down" (a signalfd in the binary, a pipe in tests).
     stop: OwnedFd,
     reserve: Reserve,
+    /// The table: grows by push up to `slots` (within its capacity, so without
+    /// reallocating), so entries never used are never touched (not resident).
     conns: Vec<Option<Conn>>,
+    /// Slots used before and free again.
     free: Vec<usize>,
+    slots: usize,
     small: Buffers,
     resp: Buffers,
     pool: LargePool,
@@ -79,8 +83,9 @@ impl Server {
         let reserve = Reserve::new(&root);
         let fixed = 1 + listeners.len();
         Server {
-            conns: (0..slots).map(|_| None).collect(),
-            free: (0..slots).rev().collect(),
+            conns: Vec::with_capacity(slots),
+            free: Vec::with_capacity(slots),
+            slots,
             small: Buffers::new(slots, HEAD_BUF_SMALL),
             resp: Buffers::new(slots, RESPONSE_HEAD_CAP),
             pool: LargePool::new(),
@@ -102,6 +107,18 @@ impl Server {
     /// Connections open now.
     pub fn active(&self) -> usize {
         self.conns.len() - self.free.len()
+    }
+
+    /// A free slot: one used before, or the next never-used one; `None` when full.
+    fn take_slot(&mut self) -> Option<usize> {
+        if let Some(slot) = self.free.pop() {
+            return Some(slot);
+        }
+        if self.conns.len() < self.slots {
+            self.conns.push(None);
+            return Some(self.conns.len() - 1);
+        }
+        None
     }
 
     /// Serves until the stop descriptor becomes readable and the responses in
@@ -226,7 +243,7 @@ impl Server {
     fn accept_from(&mut self, i: usize, now: Millis) {
         for _ in 0..ACCEPT_BATCH {
             match self.reserve.accept(&self.listeners[i]) {
-                Accepted::Stream(stream, peer) => match self.free.pop() {
+                Accepted::Stream(stream, peer) => match self.take_slot() {
                     Some(slot) => {
                         self.conns[slot] = Some(Conn::new(stream, peer, now, &self.cfg));
                         // The request often arrives with the handshake: try it now.
