@@ -6,6 +6,7 @@
 
 use crate::error::HttpError;
 use crate::limits::{MAX_HEADERS, MAX_LIST_FIELDS, MAX_TARGET_LEN};
+use core::net::Ipv6Addr;
 use heapless::Vec;
 
 /// The methods warden serves (RFC 9110 §9.3.1, §9.3.2).
@@ -105,6 +106,9 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
     if target.len() > MAX_TARGET_LEN {
         return Err(HttpError::UriTooLong);
     }
+    if !target.iter().all(|&b| target_byte_ok(b)) {
+        return Err(HttpError::BadRequest);
+    }
     let (path, query) = split_target(target)?;
     let mut req = Request::new(method, version, path);
     req.query = query;
@@ -112,13 +116,14 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
     let mut hosts = 0;
     let mut content_length = None;
     let (mut close, mut keep_alive) = (false, false);
+    let (mut ims, mut ius, mut range, mut if_range) = (Single::Absent, Single::Absent, Single::Absent, Single::Absent);
     for h in raw.headers.iter() {
         let name = h.name.as_bytes();
         let value = h.value.trim_ascii();
         let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
         if is("host") {
             hosts += 1;
-            if !valid_host(value) {
+            if parse_host(value).is_none() {
                 return Err(HttpError::BadRequest);
             }
         } else if is("content-length") {
@@ -142,14 +147,26 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
         } else if is("accept-encoding") {
             push(&mut req.accept_encoding, value)?;
         } else if is("if-modified-since") {
-            set_once(&mut req.if_modified_since, value)?;
+            ims.add(value);
         } else if is("if-unmodified-since") {
-            set_once(&mut req.if_unmodified_since, value)?;
+            ius.add(value);
         } else if is("range") {
-            set_once(&mut req.range, value)?;
+            range.add(value);
         } else if is("if-range") {
-            set_once(&mut req.if_range, value)?;
+            if_range.add(value);
         }
+    }
+    // Singletons sent twice are ignored, not refused: RFC 9110 §13.1.3 and
+    // §13.1.4 say a date conditional whose value is a list MUST be ignored;
+    // §14.2 lets an invalid Range be ignored (as `range::parse` does); and a
+    // repeated If-Range is a validator that matches nothing, so the Range is
+    // ignored (§13.1.5). Each leaves a full 200, always a correct answer.
+    req.if_modified_since = ims.value();
+    req.if_unmodified_since = ius.value();
+    req.range = range.value();
+    req.if_range = if_range.value();
+    if matches!(if_range, Single::Repeated) {
+        req.range = None;
     }
     // RFC 9112 §3.2: a 1.1 request without exactly one Host is a 400.
     if version == Version::Http11 && hosts != 1 || hosts > 1 {
@@ -167,6 +184,10 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
 /// line of the right shape with another version is 505 (RFC 9110 §15.6.6);
 /// anything else is 400.
 fn version_error(buf: &[u8]) -> HttpError {
+    // Skip the empty lines httparse skipped (RFC 9112 §2.2); a bare CR among
+    // them is a NewLine error and never gets here.
+    let start = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(buf.len());
+    let buf = &buf[start..];
     let line_end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
     let line = buf[..line_end].strip_suffix(b"\r").unwrap_or(&buf[..line_end]);
     let mut parts = line.split(|&b| b == b' ');
@@ -188,9 +209,24 @@ fn version_error(buf: &[u8]) -> HttpError {
     }
 }
 
+/// Bytes httparse lets into a request-target (any of `!`..`~` and 0x80-0xFF)
+/// that are refused here (RFC 9112 §3: 400 for an invalid request-line):
+/// DQUOTE, `<` and `>`, which RFC 3986 excludes and every browser percent-encodes
+/// in both path and query (WHATWG URL's percent-encode sets), and any byte
+/// ≥ 0x80 (a URI is ASCII, RFC 3986 §2; browsers encode these too). The other
+/// characters RFC 3986 excludes (braces, `|`, `^`, backtick, square brackets,
+/// backslash) are let through: browsers send some of them unencoded, in a
+/// query at least; `path::clean` refuses a backslash in the path.
+/// `#` is refused by `split_target`.
+fn target_byte_ok(b: u8) -> bool {
+    !matches!(b, b'"' | b'<' | b'>' | 0x80..=0xff)
+}
+
 /// Splits a request-target into path and query (RFC 9112 §3.2). Origin-form
 /// is used as is; absolute-form has its scheme and authority dropped (§3.2.2:
-/// the host is ignored, we serve one site); `*` and authority-form are 400.
+/// the host is ignored, we serve one site) once the authority is checked: a
+/// host is required (RFC 9110 §4.2.1), userinfo is an error (§4.2.4); `*` and
+/// authority-form are 400 (the methods they belong to are refused earlier).
 fn split_target(target: &[u8]) -> Result<(&[u8], Option<&[u8]>), HttpError> {
     let rest = if target.first() == Some(&b'/') {
         target
@@ -202,8 +238,13 @@ fn split_target(target: &[u8]) -> Result<(&[u8], Option<&[u8]>), HttpError> {
             .ok_or(HttpError::BadRequest)?;
         let authority_end = after_scheme
             .iter()
-            .position(|&b| b == b'/' || b == b'?')
+            .position(|&b| b == b'/' || b == b'?' || b == b'#')
             .unwrap_or(after_scheme.len());
+        // `user@` fails: '@' is not a host character.
+        match parse_host(&after_scheme[..authority_end]) {
+            Some(host) if !host.is_empty() => {}
+            _ => return Err(HttpError::BadRequest),
+        }
         &after_scheme[authority_end..]
     };
     if rest.contains(&b'#') {
@@ -217,51 +258,79 @@ fn split_target(target: &[u8]) -> Result<(&[u8], Option<&[u8]>), HttpError> {
     Ok((if path.is_empty() { b"/" } else { path }, query))
 }
 
-/// Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2). An empty
-/// value is valid: a target URI without authority sends `Host:` empty.
-fn valid_host(v: &[u8]) -> bool {
+/// Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): the host
+/// part if `v` is one, else `None`. An empty value is valid: a target URI
+/// without authority sends `Host:` empty. An IP-literal must be an IPv6
+/// address (IPvFuture and zone identifiers are refused: no client sends them).
+/// A reg-name is unreserved, sub-delims and `%HH`; a port is at most 5 digits.
+fn parse_host(v: &[u8]) -> Option<&[u8]> {
     let (host, port) = if v.first() == Some(&b'[') {
-        // IP-literal: accept hex digits, ':' and '.', as IPv6 and IPv4-in-IPv6 need.
-        let Some(close) = v.iter().position(|&b| b == b']') else {
-            return false;
-        };
-        let inner = &v[1..close];
-        if inner.is_empty() || !inner.iter().all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
-            return false;
-        }
+        let close = v.iter().position(|&b| b == b']')?;
+        // Parsing into Ipv6Addr allocates nothing.
+        core::str::from_utf8(&v[1..close]).ok()?.parse::<Ipv6Addr>().ok()?;
         match &v[close + 1..] {
-            [] => (&v[..0], None),
-            [b':', port @ ..] => (&v[..0], Some(port)),
-            _ => return false,
+            [] => (&v[..=close], None),
+            [b':', port @ ..] => (&v[..=close], Some(port)),
+            _ => return None,
         }
     } else {
-        match v.iter().position(|&b| b == b':') {
+        let (host, port) = match v.iter().position(|&b| b == b':') {
             Some(c) => (&v[..c], Some(&v[c + 1..])),
             None => (v, None),
+        };
+        let reg_name_char = |&b: &u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b);
+        let escapes_ok = host.iter().enumerate().filter(|&(_, &b)| b == b'%').all(|(i, _)| {
+            host.get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+        });
+        if !host.iter().all(reg_name_char) || !escapes_ok {
+            return None;
         }
+        (host, port)
     };
-    let reg_name_char = |&b: &u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b);
-    host.iter().all(reg_name_char) && port.is_none_or(|p| p.len() <= 5 && p.iter().all(u8::is_ascii_digit))
+    port.is_none_or(|p| p.len() <= 5 && p.iter().all(u8::is_ascii_digit))
+        .then_some(host)
 }
 
-/// Content-Length = 1*DIGIT (RFC 9110 §8.6); a list or anything else is 400.
+/// Content-Length = 1*DIGIT (RFC 9110 §8.6); a list, a sign or anything else
+/// is 400. Leading zeros are digits like any other; a numeral too large for
+/// u64 saturates (§8.6: no overflow) and, being non-zero, gets 413.
 fn parse_content_length(v: &[u8]) -> Result<u64, HttpError> {
-    if v.is_empty() || v.len() > 18 || !v.iter().all(u8::is_ascii_digit) {
+    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
         return Err(HttpError::BadRequest);
     }
-    Ok(v.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0')))
+    Ok(v.iter()
+        .fold(0u64, |n, &d| n.saturating_mul(10).saturating_add(u64::from(d - b'0'))))
 }
 
 fn push<'b>(list: &mut List<'b>, value: &'b [u8]) -> Result<(), HttpError> {
     list.push(value).map_err(|_| HttpError::HeaderFieldsTooLarge)
 }
 
-/// A singleton field sent twice is an error (RFC 9110 §5.3).
-fn set_once<'b>(slot: &mut Option<&'b [u8]>, value: &'b [u8]) -> Result<(), HttpError> {
-    if slot.replace(value).is_some() {
-        return Err(HttpError::BadRequest);
+/// A field defined as one value (RFC 9110 §5.3), as received: absent, once,
+/// or on several lines (which makes its value a list, invalid for all of them).
+#[derive(Clone, Copy)]
+enum Single<'b> {
+    Absent,
+    Once(&'b [u8]),
+    Repeated,
+}
+
+impl<'b> Single<'b> {
+    fn add(&mut self, value: &'b [u8]) {
+        *self = match self {
+            Single::Absent => Single::Once(value),
+            Single::Once(_) | Single::Repeated => Single::Repeated,
+        };
     }
-    Ok(())
+
+    /// The value if it was sent exactly once.
+    fn value(self) -> Option<&'b [u8]> {
+        match self {
+            Single::Once(v) => Some(v),
+            Single::Absent | Single::Repeated => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -346,7 +415,33 @@ mod tests {
         assert_eq!(error("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), HttpError::BadRequest);
         assert_eq!(error("GET / HTTP/1.1\r\nHost: a:80x\r\n\r\n"), HttpError::BadRequest);
         assert_eq!(error("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), HttpError::BadRequest);
-        for ok in ["", "router.lan", "192.168.1.1:8080", "[::1]:80", "[fe80::1]"] {
+        for bad in [
+            "u@a",
+            "[::1",
+            "[::1]x",
+            "::1",
+            "[v1.x]",
+            "[fe80::1%25eth0]",
+            "[1:2:3:4:5:6:7:8:9]",
+            "a%zz",
+            "a%4",
+        ] {
+            assert_eq!(
+                error(&format!("GET / HTTP/1.1\r\nHost: {bad}\r\n\r\n")),
+                HttpError::BadRequest,
+                "{bad:?}"
+            );
+        }
+        for ok in [
+            "",
+            "router.lan",
+            "192.168.1.1:8080",
+            "[::1]:80",
+            "[fe80::1]",
+            "[::ffff:1.2.3.4]",
+            "a:",
+            "a%41",
+        ] {
             complete(&format!("GET / HTTP/1.1\r\nHost: {ok}\r\n\r\n"));
         }
         complete("GET / HTTP/1.0\r\n\r\n");
@@ -362,11 +457,79 @@ mod tests {
             ("Content-Length: -1\r\n", HttpError::BadRequest),
             ("Content-Length: +0\r\n", HttpError::BadRequest),
             ("Transfer-Encoding: chunked\r\n", HttpError::BadRequest),
-            ("Range: bytes=0-1\r\nRange: bytes=0-1\r\n", HttpError::BadRequest),
+            (
+                "Content-Length: 99999999999999999999999\r\n",
+                HttpError::ContentTooLarge,
+            ),
+            ("Content-Length: 0005\r\n", HttpError::ContentTooLarge),
         ] {
             assert_eq!(error(&format!("{h}{extra}\r\n")), want, "{extra:?}");
         }
         complete(&format!("{h}Content-Length: 0\r\n\r\n"));
+        complete(&format!("{h}Content-Length: 00000000000000000000000\r\n\r\n"));
+    }
+
+    #[test]
+    fn rfc9110_repeated_singletons_are_ignored() {
+        let h = "GET / HTTP/1.1\r\nHost: a\r\n";
+        let date = "Sun, 06 Nov 1994 08:49:37 GMT";
+        let raw = format!(
+            "{h}If-Modified-Since: {date}\r\nIf-Modified-Since: {date}\r\n\
+             If-Unmodified-Since: {date}\r\nif-unmodified-since: {date}\r\n\r\n"
+        );
+        let r = complete(&raw);
+        assert_eq!((r.if_modified_since, r.if_unmodified_since), (None, None));
+        let raw = format!("{h}Range: bytes=0-1\r\nRange: bytes=0-1\r\n\r\n");
+        assert_eq!(complete(&raw).range, None);
+        let raw = format!("{h}Range: bytes=0-1\r\nIf-Range: \"a\"\r\nIf-Range: \"a\"\r\n\r\n");
+        let r = complete(&raw);
+        assert_eq!((r.range, r.if_range), (None, None));
+        let raw = format!("{h}Range: bytes=0-1\r\nIf-Range: \"a\"\r\n\r\n");
+        let r = complete(&raw);
+        assert_eq!((r.range, r.if_range), (Some(&b"bytes=0-1"[..]), Some(&b"\"a\""[..])));
+    }
+
+    #[test]
+    fn rfc9112_3_2_target_bytes_and_absolute_form_authority() {
+        for t in [
+            "/a\"b",
+            "/a<b",
+            "/a>b",
+            "/?q=\"",
+            "/caf\u{e9}",
+            "/#f",
+            "http://user@h/",
+            "http://h:80@evil/",
+            "http:///x",
+            "http://",
+            "http://:80/",
+            "http://h:8x/",
+            "http://[::1/",
+            "http://h#f",
+            "ftp://h/",
+        ] {
+            assert_eq!(
+                error(&format!("GET {t} HTTP/1.1\r\nHost: a\r\n\r\n")),
+                HttpError::BadRequest,
+                "{t:?}"
+            );
+        }
+        for t in [
+            "/a{b}|c^d`[e]",
+            "/?a={b}|c^d`\\",
+            "http://[::1]:8080/x",
+            "http://h.lan?x",
+        ] {
+            complete(&format!("GET {t} HTTP/1.1\r\nHost: a\r\n\r\n"));
+        }
+    }
+
+    #[test]
+    fn rfc9112_2_2_leading_empty_lines_then_bad_version_is_505() {
+        assert_eq!(
+            error("\r\n\nGET / HTTP/2.0\r\nHost: a\r\n\r\n"),
+            HttpError::VersionNotSupported
+        );
     }
 
     #[test]
