@@ -205,6 +205,11 @@ impl Conn {
         self.sock.as_fd()
     }
 
+    /// Waiting for a request with nothing received yet (an idle keep-alive).
+    pub fn is_idle(&self) -> bool {
+        matches!(self.state, State::Reading { .. }) && self.in_len == 0
+    }
+
     /// What to poll for, and by when something must happen.
     pub fn interest(&self) -> (Interest, Millis) {
         match self.state {

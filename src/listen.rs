@@ -61,6 +61,11 @@ impl Reserve {
 
     /// Accepts one connection from `listener`.
     pub fn accept(&mut self, listener: &TcpListener) -> Accepted {
+        if self.fd.is_none() {
+            // Lost earlier (the process was out of descriptors): take it back as
+            // soon as one is free, or EMFILE would only ever pause accepting.
+            self.fd = listener.as_fd().try_clone_to_owned().ok();
+        }
         match listener.accept() {
             Ok((stream, peer)) => {
                 if stream.set_nonblocking(true).is_err() {

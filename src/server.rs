@@ -143,8 +143,12 @@ impl Server {
             let n = unsafe { libc::poll(self.pollfds.as_mut_ptr(), self.pollfds.len() as libc::nfds_t, timeout) };
             if n < 0 {
                 let err = std::io::Error::last_os_error();
-                if err.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(err);
+                match err.raw_os_error() {
+                    Some(libc::EINTR) => {}
+                    // More descriptors polled than RLIMIT_NOFILE allows (the limit was
+                    // lowered from outside): shed connections instead of dying.
+                    Some(libc::EINVAL) => self.shed(monotonic_ms()),
+                    _ => return Err(err),
                 }
             }
             ready = n > 0;
@@ -279,6 +283,24 @@ impl Server {
         let _ = io::send(stream.as_fd(), &buf[..len], false);
         let _ = stream.shutdown(std::net::Shutdown::Write);
         let _ = io::recv(stream.as_fd(), &mut sink);
+    }
+
+    /// poll refused the descriptor count: close the idle connections (all of them
+    /// if none is idle) and pause accepting, so the next poll fits the limit.
+    fn shed(&mut self, now: Millis) {
+        let idle = self.conns.iter().flatten().filter(|c| c.is_idle()).count();
+        log::warn!("poll: too many descriptors for RLIMIT_NOFILE; closing {idle} idle connections");
+        for slot in 0..self.conns.len() {
+            let Some(conn) = self.conns[slot].as_mut() else {
+                continue;
+            };
+            if idle == 0 || conn.is_idle() {
+                conn.abandon(self.small.get_mut(slot), &mut shared!(self, now));
+                self.conns[slot] = None;
+                self.free.push(slot);
+            }
+        }
+        self.accept_paused_until = now + ACCEPT_BACKOFF_MS;
     }
 
     /// Stops accepting and lets the responses in flight finish.
