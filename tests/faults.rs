@@ -584,7 +584,7 @@ fn emfile_after_reserve_lost_excess_still_closed() {
     let w = WebRoot::new();
     let Some((s, base)) = emfile_server(&w) else { return };
     let pid = s.pid();
-    let mut held = hold_idle(&s, 4, base + 4);
+    let held = hold_idle(&s, 4, base + 4);
     let limit = lowest_free_fd(pid);
     set_nofile(pid, limit, limit);
     let reserve = reserve_fd_number(pid, w.path());
