@@ -1,0 +1,632 @@
+//! The properties the fuzz targets check, one function per target, so that
+//! the targets (`fuzz_targets/*.rs`, one line each) and the regression tests
+//! (`tests/fuzz_regressions.rs`, which includes this file with `#[path]` and
+//! replays the seed corpora and every input fuzzing ever broke) run the same
+//! code: a crash found by `cargo fuzz` replays under plain `cargo test`.
+//! A property that does not hold panics.
+//!
+//! Only std and warden's public API: no libFuzzer here.
+
+use std::fs::File;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Shutdown, TcpStream};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use warden::access_log::AccessLog;
+use warden::bufs::LargePool;
+use warden::conn::{Conn, Fate, ServeConfig, Shared, SlotBufs};
+use warden::date::{DateCache, format_imf, parse_http_date};
+use warden::limits;
+use warden::range::RangeRequest;
+use warden::request::{Parsed, parse};
+
+/// `request_head`: `request::parse` never panics; a complete head lies within
+/// the input, its path is origin-form, and the head alone parses the same (what
+/// follows it, a pipelined request, does not change it).
+pub fn request_head(data: &[u8]) {
+    if let Ok(Parsed::Complete(req, n)) = parse(data) {
+        assert!(n <= data.len(), "head length {n} > input {}", data.len());
+        assert!(
+            req.path.starts_with(b"/"),
+            "path {:?}",
+            String::from_utf8_lossy(req.path)
+        );
+        match parse(&data[..n]) {
+            Ok(Parsed::Complete(alone, m)) => {
+                assert_eq!(m, n, "head alone has another length");
+                assert_eq!(
+                    (alone.method, alone.path, alone.keep_alive),
+                    (req.method, req.path, req.keep_alive)
+                );
+            }
+            other => panic!("the head alone parses as {other:?}"),
+        }
+    }
+}
+
+/// `range`: the first 8 bytes are the representation length (little endian),
+/// the rest the Range field value; a single range lies within the representation.
+pub fn range(data: &[u8]) {
+    let Some((len, value)) = data.split_first_chunk::<8>() else {
+        return;
+    };
+    let len = u64::from_le_bytes(*len);
+    if let RangeRequest::Single { first, last } = warden::range::parse(value, len) {
+        assert!(first <= last && last < len, "{first}-{last} of {len}");
+    }
+}
+
+/// 1900-01-01T00:00:00Z and 9999-12-31T23:59:59Z in Unix seconds.
+const Y1900: i64 = -2_208_988_800;
+const Y9999_END: i64 = 253_402_300_799;
+
+/// `http_date`: `date::parse_http_date` never panics; a date whose year is
+/// 1900..=9999 (what an IMF-fixdate holds without clamping) survives
+/// `format_imf` and back.
+pub fn http_date(data: &[u8]) {
+    if let Some(t) = parse_http_date(data) {
+        if (Y1900..=Y9999_END).contains(&t) {
+            let imf = format_imf(t);
+            assert_eq!(
+                parse_http_date(&imf),
+                Some(t),
+                "{:?} → {t} → {:?}",
+                String::from_utf8_lossy(data),
+                String::from_utf8_lossy(&imf)
+            );
+        }
+    }
+}
+
+/// `path_clean`: a path `path::clean` accepts starts with `/`, is UTF-8, and
+/// has no NUL, no backslash and no `.`, `..` or empty segment (the root `/` aside).
+pub fn path_clean(data: &[u8]) {
+    let Ok(p) = warden::path::clean(data) else {
+        return;
+    };
+    let out = p.as_bytes();
+    let show = || {
+        format!(
+            "{:?} → {:?}",
+            String::from_utf8_lossy(data),
+            String::from_utf8_lossy(out)
+        )
+    };
+    assert!(out.starts_with(b"/"), "{}", show());
+    assert!(!out.contains(&0), "NUL: {}", show());
+    assert!(!out.contains(&b'\\'), "backslash: {}", show());
+    assert!(std::str::from_utf8(out).is_ok(), "not UTF-8: {}", show());
+    let segments = if out == b"/" {
+        0
+    } else {
+        out[1..].split(|&b| b == b'/').count()
+    };
+    if out != b"/" {
+        for seg in out[1..].split(|&b| b == b'/') {
+            assert!(
+                !seg.is_empty() && seg != b"." && seg != b"..",
+                "segment {seg:?}: {}",
+                show()
+            );
+        }
+    }
+    assert_eq!(p.segments().count(), segments, "segments(): {}", show());
+}
+
+/// `accept_encoding`: `encoding::accepts_gzip` over the input split on '\n'
+/// into field lines never panics, and its answer does not depend on how the
+/// items are spread over lines (a list field may be sent as several, RFC 9110 §5.3).
+pub fn accept_encoding(data: &[u8]) {
+    let fields: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    let split = warden::encoding::accepts_gzip(&fields);
+    let joined = fields.join(&b","[..]);
+    assert_eq!(
+        warden::encoding::accepts_gzip(&[&joined[..]]),
+        split,
+        "{:?}",
+        String::from_utf8_lossy(data)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// conn_e2e: the harness
+
+/// 2026-11-28T12:00:00Z: the wall clock of every Date header.
+const WALL: i64 = 1_795_867_200;
+/// The fake monotonic clock starts here (ms).
+const START_MS: u64 = 1_000_000;
+/// Calls to `on_ready` after the client's last byte before we call it a livelock.
+const MAX_STEPS: usize = 20_000;
+
+/// No file may contain this: the response checker uses it to tell a HEAD
+/// response (no body) from a body.
+const STATUS_PREFIX: &[u8] = b"HTTP/1.1 ";
+
+const ROOT_PREFIX: &str = "warden-fuzz-www-";
+
+/// Removes web roots left by fuzzer processes that are gone (libFuzzer ends a
+/// process with exit(), so no destructor removes them).
+fn remove_stale_roots() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(ROOT_PREFIX)) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !PathBuf::from("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// The files of the web root: path and contents. None contains `HTTP/1.1 `.
+fn files() -> &'static [(&'static str, Vec<u8>)] {
+    static FILES: OnceLock<Vec<(&'static str, Vec<u8>)>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let big: Vec<u8> = (0..100 * 1024).map(|i| b"0123456789abcdef"[i % 16]).collect();
+        vec![
+            (
+                "index.html",
+                b"<!doctype html><title>router</title><p>status: up</p>\n".to_vec(),
+            ),
+            ("a.txt", b"alpha beta gamma delta\n".to_vec()),
+            // Not real gzip: the server never looks inside.
+            ("a.txt.gz", b"\x1f\x8b\x08\x00fake-gzip-bytes-of-a.txt\x00\x00".to_vec()),
+            ("only.js.gz", b"\x1f\x8b\x08\x00only-a-gzip-variant\x00".to_vec()),
+            ("dir/index.html", b"<p>dir index</p>\n".to_vec()),
+            ("dir/sub/x.css", b"body { color: red }\n".to_vec()),
+            ("noindex/file.txt", b"no index here\n".to_vec()),
+            (".hidden", b"secret\n".to_vec()),
+            (
+                ".well-known/security.txt",
+                b"Contact: mailto:admin@router.lan\n".to_vec(),
+            ),
+            ("caf\u{e9} b.txt", b"unicode name\n".to_vec()),
+            ("big.bin", big),
+        ]
+    })
+}
+
+/// The web root (a directory descriptor), made once per process in the temp directory.
+fn web_root() -> &'static File {
+    static ROOT: OnceLock<File> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        remove_stale_roots();
+        let path = std::env::temp_dir().join(format!("{ROOT_PREFIX}{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        for (rel, body) in files() {
+            let p = path.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, body).unwrap();
+        }
+        let _ = std::os::unix::fs::symlink("a.txt", path.join("link.txt"));
+        let _ = std::os::unix::fs::symlink("/etc", path.join("etc"));
+        File::open(&path).expect("open web root")
+    })
+}
+
+/// Statuses warden can answer this one connection with. Not 500 (no errno here
+/// is unexpected) nor 503 (one connection cannot run out of large buffers).
+const STATUSES: [&[u8; 3]; 15] = [
+    b"200", b"206", b"301", b"304", b"400", b"404", b"405", b"406", b"412", b"413", b"414", b"416", b"431", b"501",
+    b"505",
+];
+
+/// A body is what it claims: a whole file (200), the announced slice of one
+/// (206), or an error text starting with its status.
+fn check_body(status: &[u8], head: &[u8], body: &[u8], show: &dyn Fn() -> String) {
+    match status {
+        b"200" => assert!(
+            files().iter().any(|(_, f)| f == body),
+            "200 body is no file of the web root: {}",
+            show()
+        ),
+        b"206" => {
+            let range = head
+                .split(|&b| b == b'\n')
+                .find_map(|l| l.strip_prefix(b"Content-Range: bytes "))
+                .and_then(|v| std::str::from_utf8(v.strip_suffix(b"\r")?).ok())
+                .and_then(|v| {
+                    let (span, len) = v.split_once('/')?;
+                    let (a, b) = span.split_once('-')?;
+                    Some((
+                        a.parse::<usize>().ok()?,
+                        b.parse::<usize>().ok()?,
+                        len.parse::<usize>().ok()?,
+                    ))
+                });
+            let Some((first, last, len)) = range else {
+                panic!("206 without a valid Content-Range: {}", show());
+            };
+            assert!(
+                first <= last && last < len && last - first + 1 == body.len(),
+                "206 span: {}",
+                show()
+            );
+            assert!(
+                files().iter().any(|(_, f)| f.len() == len && &f[first..=last] == body),
+                "206 body is not that slice of a file: {}",
+                show()
+            );
+        }
+        _ => assert!(
+            body.starts_with(status),
+            "error body does not start with its status: {}",
+            show()
+        ),
+    }
+}
+
+/// Reads all the client end has now, without blocking. Returns true if the
+/// server closed its end with input unread: a unix socket then reports
+/// ECONNRESET, as TCP sends a reset (which can destroy a response in flight).
+fn drain(client: &mut UnixStream, out: &mut Vec<u8>) -> bool {
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match client.read(&mut buf) {
+            Ok(0) => return false,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return false,
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => return true,
+            Err(e) => panic!("client read: {e}"),
+        }
+    }
+}
+
+/// Checks the byte stream the client received: a sequence of responses, each
+/// `HTTP/1.1 NNN ...` with a complete head and Content-Length bytes of body
+/// (none for 304 and HEAD); none after one that says `Connection: close`.
+/// `cut_short`: the connection was abandoned, so the last response may be cut.
+fn check_responses(out: &[u8], cut_short: bool) {
+    let mut at = 0;
+    let mut closed_by: Option<usize> = None;
+    while at < out.len() {
+        let rest = &out[at..];
+        let show = || format!("{:?}", String::from_utf8_lossy(&rest[..rest.len().min(300)]));
+        if let Some(prev) = closed_by {
+            panic!("a response after `Connection: close` (at {prev}): {}", show());
+        }
+        let Some(head_len) = rest.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4) else {
+            // Only a cut response may lack its blank line, and only the last.
+            assert!(cut_short, "response head without its end: {}", show());
+            let n = rest.len().min(STATUS_PREFIX.len());
+            assert_eq!(&rest[..n], &STATUS_PREFIX[..n], "not a response: {}", show());
+            return;
+        };
+        let head = &rest[..head_len];
+        assert!(
+            head.starts_with(STATUS_PREFIX)
+                && head.len() > 13
+                && head[9..12].iter().all(u8::is_ascii_digit)
+                && head[12] == b' ',
+            "bad status line: {}",
+            show()
+        );
+        let status = &head[9..12];
+        assert!(
+            STATUSES.iter().any(|s| &s[..] == status),
+            "unexpected status: {}",
+            show()
+        );
+        let mut content_length = None;
+        for line in head.split(|&b| b == b'\n') {
+            if let Some(v) = line.strip_prefix(b"Content-Length: ") {
+                let v = v.strip_suffix(b"\r").unwrap_or(v);
+                assert!(content_length.is_none(), "two Content-Length: {}", show());
+                let n = std::str::from_utf8(v).ok().and_then(|s| s.parse::<usize>().ok());
+                content_length = Some(n.unwrap_or_else(|| panic!("bad Content-Length: {}", show())));
+            }
+            if line == b"Connection: close\r" {
+                closed_by = Some(at);
+            }
+        }
+        let content_length = match content_length {
+            Some(n) => n,
+            None => {
+                assert_eq!(status, b"304", "no Content-Length: {}", show());
+                0
+            }
+        };
+        let after = &rest[head_len..];
+        // A HEAD response has Content-Length and no body: the next response (or
+        // the end) follows at once. No file or error body starts like a response.
+        let body = if status == b"304" || after.is_empty() || after.starts_with(STATUS_PREFIX) {
+            0
+        } else {
+            content_length
+        };
+        if after.len() < body {
+            assert!(cut_short, "body cut at {} of {body} bytes: {}", after.len(), show());
+            return;
+        }
+        if body > 0 {
+            check_body(status, head, &after[..body], &show);
+        }
+        at += head_len + body;
+    }
+}
+
+struct Input<'a> {
+    sendfile: bool,
+    cache_control: bool,
+    log: bool,
+    steps: &'a [u8],
+    payload: &'a [u8],
+}
+
+fn split(data: &[u8]) -> Option<Input<'_>> {
+    let (&config, rest) = data.split_first()?;
+    let k = usize::from(config >> 2 & 0x0f).min(rest.len());
+    let (steps, payload) = rest.split_at(k);
+    Some(Input {
+        sendfile: config & 1 == 0,
+        cache_control: config & 2 != 0,
+        log: config & 0x40 != 0,
+        steps,
+        payload,
+    })
+}
+
+fn piece_len(step: u8, left: usize) -> usize {
+    let v = usize::from(step & 0x1f);
+    let n = match v {
+        0..=15 => v + 1,
+        16..=30 => (v - 15) * 64,
+        _ => left,
+    };
+    n.min(left)
+}
+
+struct Harness {
+    conn: Option<Conn>,
+    client: UnixStream,
+    cfg: ServeConfig,
+    now: u64,
+    date: DateCache,
+    pool: LargePool,
+    fallback: Vec<u8>,
+    log: AccessLog,
+    small: Vec<u8>,
+    resp: Vec<u8>,
+    draining: bool,
+    received: Vec<u8>,
+    abandoned: bool,
+    /// The client is not reading: responses pile up in the socket.
+    stalled: bool,
+    /// The client's read reported a reset.
+    reset: bool,
+}
+
+impl Harness {
+    fn shared(&mut self) -> (Shared<'_>, SlotBufs<'_>) {
+        (
+            Shared {
+                root: web_root().as_fd(),
+                cfg: &self.cfg,
+                now: self.now,
+                date: &self.date,
+                pool: &mut self.pool,
+                fallback: &mut self.fallback,
+                log: &self.log,
+                draining: self.draining,
+            },
+            SlotBufs {
+                small: &mut self.small,
+                resp: &mut self.resp,
+            },
+        )
+    }
+
+    /// What the loop does when poll wakes it: run the connection, then close it
+    /// if its deadline has passed. Returns false once the connection is gone.
+    fn step(&mut self) -> bool {
+        let Some(mut conn) = self.conn.take() else {
+            return false;
+        };
+        let (mut sh, bufs) = self.shared();
+        let fate = conn.on_ready(bufs, &mut sh);
+        if !self.stalled {
+            self.reset |= drain(&mut self.client, &mut self.received);
+        }
+        if fate == Fate::Closed {
+            return false;
+        }
+        if conn.interest().1 <= self.now {
+            self.abandon(&mut conn);
+            return false;
+        }
+        self.conn = Some(conn);
+        true
+    }
+
+    fn abandon(&mut self, conn: &mut Conn) {
+        let (mut sh, bufs) = self.shared();
+        conn.abandon(bufs.small, &mut sh);
+        self.abandoned = true;
+    }
+
+    /// An action before a piece: the clock jumps (and expired connections are
+    /// closed, as the loop does), or shutdown begins.
+    fn act(&mut self, action: u8) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        self.stalled = false;
+        match action {
+            3 => self.stalled = true,
+            4 => self.now += 1_000,
+            5 => self.now += limits::DEFAULT_HEADER_TIMEOUT_MS,
+            6 => self.now += limits::DEFAULT_WRITE_TIMEOUT_MS + 1,
+            7 if !self.draining => {
+                self.draining = true;
+                if conn.begin_drain() == Fate::Closed {
+                    self.abandon(&mut conn);
+                    return;
+                }
+            }
+            _ => {}
+        }
+        if conn.interest().1 <= self.now {
+            self.abandon(&mut conn);
+            return;
+        }
+        self.conn = Some(conn);
+    }
+
+    /// Sends a piece, running the connection whenever the socket is full.
+    fn send(&mut self, mut piece: &[u8]) {
+        if self.conn.is_none() {
+            return;
+        }
+        while !piece.is_empty() {
+            match self.client.write(piece) {
+                Ok(n) => piece = &piece[n..],
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                // The server has not read what is queued: let it run, and read
+                // its answers (else both would wait for each other for good).
+                Err(e) if e.kind() == ErrorKind::WouldBlock => self.stalled = false,
+                Err(e) => panic!("client write: {e}"),
+            }
+            if !self.step() {
+                return;
+            }
+        }
+        self.step();
+    }
+}
+
+/// `conn_e2e`: one connection end to end through `conn::Conn`, over a unix
+/// socketpair, with a fake clock. The bytes a client sends arrive in arbitrary
+/// pieces, time jumps between them, the client stops reading for a while,
+/// shutdown begins. Properties: no panic; the client receives a sequence of
+/// responses, each `HTTP/1.1 NNN` with a status warden can give here (not 500,
+/// not 503), framed by its Content-Length, none after one that says
+/// `Connection: close`, each body a whole file (200), the slice its
+/// Content-Range names (206) or an error text; only an abandoned connection's
+/// last response may be cut short; a complete request head is answered; the
+/// connection ends once the client half-closes and has read everything; the
+/// large-buffer pool is whole again after it.
+///
+/// Input layout:
+/// - byte 0, config: bit 0 `--no-sendfile`, bit 1 `--cache-control`, bit 6
+///   access log on (to /dev/null), bits 2-5 the number `k` of step bytes;
+/// - `k` step bytes, one per piece: bits 0-4 the piece size (0-15 → 1-16 bytes,
+///   16-30 → 64-960 bytes, 31 → all the rest), bits 5-7 an action taken before
+///   the piece is sent (0-2 none, 3 the client stops reading until the next
+///   piece or until its own write blocks, 4 clock +1 s, 5 +10 s, 6 +30.001 s,
+///   7 shutdown begins, as on SIGTERM);
+/// - the rest: the bytes the client sends, after the pieces the step bytes
+///   described, as one last piece. Then the client half-closes its end.
+pub fn conn_e2e(data: &[u8]) {
+    let Some(input) = split(data) else {
+        return;
+    };
+    web_root();
+    let (server_end, client) = UnixStream::pair().expect("socketpair");
+    server_end.set_nonblocking(true).unwrap();
+    client.set_nonblocking(true).unwrap();
+    let stream = TcpStream::from(OwnedFd::from(server_end));
+    let cfg = ServeConfig {
+        max_connections: 1,
+        index: b"index.html".to_vec(),
+        cache_control: input.cache_control.then(|| b"max-age=60".to_vec()),
+        idle_timeout_ms: limits::DEFAULT_IDLE_TIMEOUT_MS,
+        header_timeout_ms: limits::DEFAULT_HEADER_TIMEOUT_MS,
+        write_timeout_ms: limits::DEFAULT_WRITE_TIMEOUT_MS,
+        sendfile: input.sendfile,
+    };
+    let log = if input.log {
+        AccessLog::new(Some(File::options().write(true).open("/dev/null").unwrap()))
+    } else {
+        AccessLog::new(None)
+    };
+    let peer = IpAddr::V4(Ipv4Addr::new(192, 168, 1, 10));
+    let mut h = Harness {
+        conn: Some(Conn::new(stream, peer, START_MS, &cfg)),
+        client,
+        cfg,
+        now: START_MS,
+        date: DateCache::new(WALL),
+        pool: LargePool::new(),
+        fallback: vec![0u8; limits::FALLBACK_BUF],
+        log,
+        small: vec![0u8; limits::HEAD_BUF_SMALL],
+        resp: vec![0u8; limits::RESPONSE_HEAD_CAP],
+        draining: false,
+        received: Vec::new(),
+        abandoned: false,
+        stalled: false,
+        reset: false,
+    };
+
+    let mut payload = input.payload;
+    for &s in input.steps {
+        if h.conn.is_none() {
+            break;
+        }
+        h.act(s >> 5);
+        let n = piece_len(s, payload.len());
+        let (piece, rest) = payload.split_at(n);
+        payload = rest;
+        h.send(piece);
+    }
+    if h.conn.is_some() {
+        h.send(payload);
+    }
+    // The client has said everything: half-close, read until the server is done.
+    let _ = h.client.shutdown(Shutdown::Write);
+    h.stalled = false;
+    let mut steps = 0;
+    while h.step() {
+        steps += 1;
+        assert!(
+            steps < MAX_STEPS,
+            "connection still open after {MAX_STEPS} wake-ups with nothing more to read"
+        );
+    }
+    assert_eq!(
+        h.pool.available(),
+        limits::LARGE_HEAD_BUFS,
+        "a large head buffer was not given back"
+    );
+    h.reset |= drain(&mut h.client, &mut h.received);
+    // Only a connection given up on may be closed with input unread; one that
+    // ends by itself has read (drained) everything the client sent.
+    assert!(
+        h.abandoned || !h.reset,
+        "the server closed with input unread (a reset over TCP)"
+    );
+    if verbose() {
+        // The status line of every response, in order.
+        let statuses: Vec<String> = h
+            .received
+            .windows(STATUS_PREFIX.len() + 3)
+            .filter(|w| w.starts_with(STATUS_PREFIX))
+            .map(|w| String::from_utf8_lossy(&w[STATUS_PREFIX.len()..]).into_owned())
+            .collect();
+        eprintln!(
+            "conn_e2e: {} bytes received{}; statuses {statuses:?}",
+            h.received.len(),
+            if h.abandoned { ", connection abandoned" } else { "" },
+        );
+    }
+    check_responses(&h.received, h.abandoned);
+    // A complete request head gets an answer, unless the connection was cut
+    // (abandoned, or closed by shutdown) before it could be given.
+    if !h.abandoned && !h.draining {
+        if let Ok(Parsed::Complete(..)) = parse(input.payload) {
+            assert!(!h.received.is_empty(), "a complete request got no response");
+        }
+    }
+}
+
+/// `WARDEN_FUZZ_VERBOSE=1`: print the statuses each connection received.
+fn verbose() -> bool {
+    static V: OnceLock<bool> = OnceLock::new();
+    *V.get_or_init(|| std::env::var_os("WARDEN_FUZZ_VERBOSE").is_some())
+}
