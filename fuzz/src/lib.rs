@@ -66,17 +66,16 @@ const Y9999_END: i64 = 253_402_300_799;
 /// 1900..=9999 (what an IMF-fixdate holds without clamping) survives
 /// `format_imf` and back.
 pub fn http_date(data: &[u8]) {
-    if let Some(t) = parse_http_date(data) {
-        if (Y1900..=Y9999_END).contains(&t) {
-            let imf = format_imf(t);
-            assert_eq!(
-                parse_http_date(&imf),
-                Some(t),
-                "{:?} → {t} → {:?}",
-                String::from_utf8_lossy(data),
-                String::from_utf8_lossy(&imf)
-            );
-        }
+    let in_range = |t: &i64| (Y1900..=Y9999_END).contains(t);
+    if let Some(t) = parse_http_date(data).filter(in_range) {
+        let imf = format_imf(t);
+        assert_eq!(
+            parse_http_date(&imf),
+            Some(t),
+            "{:?} → {t} → {:?}",
+            String::from_utf8_lossy(data),
+            String::from_utf8_lossy(&imf)
+        );
     }
 }
 
@@ -618,10 +617,8 @@ pub fn conn_e2e(data: &[u8]) {
     check_responses(&h.received, h.abandoned);
     // A complete request head gets an answer, unless the connection was cut
     // (abandoned, or closed by shutdown) before it could be given.
-    if !h.abandoned && !h.draining {
-        if let Ok(Parsed::Complete(..)) = parse(input.payload) {
-            assert!(!h.received.is_empty(), "a complete request got no response");
-        }
+    if !h.abandoned && !h.draining && matches!(parse(input.payload), Ok(Parsed::Complete(..))) {
+        assert!(!h.received.is_empty(), "a complete request got no response");
     }
 }
 
