@@ -10,9 +10,10 @@ use crate::access_log::AccessLog;
 use crate::bufs::LargePool;
 use crate::date::{DateCache, Millis};
 use crate::error::HttpError;
+use crate::filecache::{FileCache, Lookup, Source};
 use crate::io::{self, Io, Sendfile};
 use crate::limits::{LINGER_MS, MAX_REQUESTS_PER_CONNECTION, SEND_CHUNK};
-use crate::path::{self, Resolved};
+use crate::path;
 use crate::request::{self, Method, Parsed, Request};
 use crate::response::{self, Common, Representation};
 use crate::{encoding, mime};
@@ -44,10 +45,21 @@ pub struct Shared<'a> {
     pub now: Millis,
     pub date: &'a DateCache,
     pub pool: &'a mut LargePool,
+    pub files: &'a mut FileCache,
     pub fallback: &'a mut [u8],
     pub log: &'a AccessLog,
     /// Shutting down: finish what is in flight, start nothing new.
     pub draining: bool,
+}
+
+/// The read-only part of `Shared`, for planning a response while the request
+/// still borrows a buffer from the pool.
+struct Ctx<'a> {
+    root: BorrowedFd<'a>,
+    cfg: &'a ServeConfig,
+    now: Millis,
+    date: &'a DateCache,
+    draining: bool,
 }
 
 /// A slot's own buffers.
@@ -58,9 +70,9 @@ pub struct SlotBufs<'a> {
     pub resp: &'a mut [u8],
 }
 
-/// A response body being sent: bytes `offset..end` of `file`.
+/// A response body being sent: bytes `offset..end` of `source`'s file.
 struct Body {
-    file: File,
+    source: Source,
     offset: u64,
     end: u64,
     /// sendfile refused this file; use pread + send through the shared buffer.
@@ -167,7 +179,7 @@ fn first_line(buf: &[u8]) -> (usize, usize) {
 /// the ordinary path (the head from `sent`, the body by sendfile from its
 /// offset), so nothing is kept in the scratch buffer between calls.
 /// Returns bytes sent counting head then body; larger bodies send the head only.
-fn send_with_small_body(sock: BorrowedFd<'_>, head: &[u8], body: &Body, scratch: &mut [u8]) -> Io {
+fn send_with_small_body(sock: BorrowedFd<'_>, head: &[u8], body: &Body, file: &File, scratch: &mut [u8]) -> Io {
     let blen = body.end - body.offset;
     let fits = usize::try_from(blen).is_ok_and(|b| head.len() + b <= scratch.len());
     if !fits {
@@ -175,7 +187,7 @@ fn send_with_small_body(sock: BorrowedFd<'_>, head: &[u8], body: &Body, scratch:
     }
     let total = head.len() + blen as usize;
     scratch[..head.len()].copy_from_slice(head);
-    match io::pread(&body.file, &mut scratch[head.len()..total], body.offset) {
+    match io::pread(file, &mut scratch[head.len()..total], body.offset) {
         Io::Done(k) if head.len() + k == total => io::send(sock, &scratch[..total], false),
         // Short read (the file shrank) or an error: the ordinary path finds out.
         _ => io::send(sock, head, true),
@@ -230,13 +242,28 @@ impl Conn {
             };
             match step {
                 Step::Again => continue,
-                Step::Wait => return Fate::Open,
+                Step::Wait if self.own_body(sh) => return Fate::Open,
+                Step::Wait => {
+                    // No descriptor to keep the response's file with: end it.
+                    self.release(small, sh);
+                    return Fate::Closed;
+                }
                 Step::Close => {
                     self.release(small, sh);
                     return Fate::Closed;
                 }
             }
         }
+    }
+
+    /// A response that waits for poll must not borrow the file cache's
+    /// descriptor (filecache.rs: lent for one call only): it takes its own.
+    fn own_body(&mut self, sh: &Shared<'_>) -> bool {
+        let body = match &mut self.state {
+            State::Writing { body: Some(b), .. } | State::Sending { body: b, .. } => b,
+            State::Writing { body: None, .. } | State::Reading { .. } | State::Closing { .. } => return true,
+        };
+        body.source.make_own(sh.files).is_ok()
     }
 
     /// The connection is being dropped by the loop (deadline passed, or shutdown):
@@ -285,7 +312,14 @@ impl Conn {
                     Ok(Parsed::Complete(req, head_len)) => {
                         self.head_len = head_len;
                         self.start_log(input);
-                        let (len, body) = self.plan(&req, resp, sh);
+                        let ctx = Ctx {
+                            root: sh.root,
+                            cfg: sh.cfg,
+                            now: sh.now,
+                            date: sh.date,
+                            draining: sh.draining,
+                        };
+                        let (len, body) = self.plan(&req, resp, sh.files, &ctx);
                         self.state = State::Writing {
                             len,
                             sent: 0,
@@ -394,7 +428,13 @@ impl Conn {
 
     /// Plans the response to a parsed request: writes its head into `resp` and
     /// returns the head length and the body to send.
-    fn plan(&mut self, req: &Request<'_>, resp: &mut [u8], sh: &Shared<'_>) -> (usize, Option<Body>) {
+    fn plan(
+        &mut self,
+        req: &Request<'_>,
+        resp: &mut [u8],
+        files: &mut FileCache,
+        sh: &Ctx<'_>,
+    ) -> (usize, Option<Body>) {
         self.served += 1;
         let keep_alive = req.keep_alive && self.served < MAX_REQUESTS_PER_CONNECTION && !sh.draining;
         let head = req.method == Method::Head;
@@ -406,15 +446,16 @@ impl Conn {
         };
         let outcome = path::clean(req.path).and_then(|clean| {
             let gzip_ok = encoding::accepts_gzip(&req.accept_encoding);
-            let resolved = path::resolve(sh.root, &clean, &sh.cfg.index, gzip_ok)?;
-            Ok((clean, resolved))
+            let found = files.lookup(sh.root, &clean, &sh.cfg.index, gzip_ok, sh.now)?;
+            Ok((clean, found))
         });
         let planned = match outcome {
-            Ok((_, Resolved::AddSlash)) => response::add_slash(resp, req, &common).map(|n| (301, n, None, 0)),
+            Ok((_, Lookup::AddSlash)) => response::add_slash(resp, req, &common).map(|n| (301, n, None, 0)),
             Ok((
                 clean,
-                Resolved::File {
-                    file,
+                Lookup::File {
+                    source,
+                    meta,
                     gzip,
                     has_gzip_variant,
                 },
@@ -425,14 +466,14 @@ impl Conn {
                     clean.segments().last().unwrap_or(b"")
                 };
                 let rep = Representation {
-                    meta: file.meta,
+                    meta,
                     gzip,
                     has_gzip_variant,
                     content_type: mime::content_type(name),
                 };
                 response::file(resp, req, &rep, &common).map(|plan| {
                     let body = plan.body.map(|(offset, len)| Body {
-                        file: file.file,
+                        source,
                         offset,
                         end: offset + len,
                         fallback: !sh.cfg.sendfile,
@@ -471,8 +512,11 @@ impl Conn {
         else {
             return Step::Close;
         };
-        let io = match body {
-            Some(b) if *sent == 0 => send_with_small_body(self.sock.as_fd(), &resp[..*len], b, sh.fallback),
+        let io = match body.as_ref().map(|b| (b, b.source.file(sh.files))) {
+            Some((_, None)) => return Step::Close,
+            Some((b, Some(file))) if *sent == 0 => {
+                send_with_small_body(self.sock.as_fd(), &resp[..*len], b, file, sh.fallback)
+            }
             _ => io::send(self.sock.as_fd(), &resp[*sent..*len], body.is_some()),
         };
         match io {
@@ -519,11 +563,14 @@ impl Conn {
             .unwrap_or(usize::MAX)
             .min(SEND_CHUNK);
         let before = body.offset;
+        let Some(file) = body.source.file(sh.files) else {
+            return Step::Close;
+        };
         let io = if body.fallback {
             // Bounded fallback: read into the shared buffer, send what the socket
             // takes; the unsent rest is read again next time (no state kept).
             let want = chunk.min(sh.fallback.len());
-            match io::pread(&body.file, &mut sh.fallback[..want], body.offset) {
+            match io::pread(file, &mut sh.fallback[..want], body.offset) {
                 Io::Done(0) => Io::Done(0),
                 Io::Done(k) => match io::send(self.sock.as_fd(), &sh.fallback[..k], false) {
                     Io::Done(n) => {
@@ -535,7 +582,7 @@ impl Conn {
                 other => other,
             }
         } else {
-            match io::sendfile(self.sock.as_fd(), body.file.as_fd(), &mut body.offset, chunk) {
+            match io::sendfile(self.sock.as_fd(), file.as_fd(), &mut body.offset, chunk) {
                 Sendfile::Io(io) => io,
                 Sendfile::Unsupported => {
                     body.fallback = true;

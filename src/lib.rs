@@ -5,7 +5,8 @@
 //! - `listen` binds and accepts; `server` runs the poll loop over a fixed
 //!   connection table; `conn` is one connection's state machine.
 //! - `request` parses a head into a typed `Request`; `path` turns its target
-//!   into an open file beneath the root; `response` plans the answer
+//!   into an open file beneath the root, `filecache` keeps recent ones open;
+//!   `response` plans the answer
 //!   (`conditional`, `range`, `encoding`, `mime`) and writes its head.
 //! - `bufs` holds the fixed buffer sets; `io` wraps recv/send/sendfile; `error` maps every refusal to one status;
 //!   `access_log` writes one line per request; `logger`
@@ -13,7 +14,7 @@
 //! - `cli` and `config` turn flags into a validated `Config` for `main`;
 //!   `confine` jails and de-privileges the process before it serves.
 //!
-//! Data flow: bytes → `request::parse` → `path::clean` → `path::resolve` →
+//! Data flow: bytes → `request::parse` → `path::clean` → `filecache::lookup` (`path::resolve`) →
 //! `response::file` → head bytes + a file span → `io::send` + `io::sendfile`.
 //! Nothing on that path allocates.
 
@@ -27,6 +28,7 @@ pub mod conn;
 pub mod date;
 pub mod encoding;
 pub mod error;
+pub mod filecache;
 pub mod io;
 pub mod limits;
 pub mod listen;

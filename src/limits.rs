@@ -127,9 +127,23 @@ pub const MAX_LISTENERS: usize = 8;
 /// be re-opened, listeners are not polled for this long (no busy loop).
 pub const ACCEPT_BACKOFF_MS: u64 = 1_000;
 
+/// Files kept open between requests (`filecache.rs`): a router's admin UI is
+/// a few dozen files asked for again and again; each entry holds up to two
+/// descriptors (the file and its `.gz`) and ~0.2 KiB. 0 turns the cache off.
+pub const FILE_CACHE_ENTRIES: usize = build_usize(option_env!("WARDEN_FILE_CACHE_ENTRIES"), 32);
+
+/// Longest clean path the file cache keeps; longer paths are opened each time.
+/// Admin-UI paths (LuCI's included) are well under it.
+pub const FILE_CACHE_KEY_LEN: usize = 128;
+
+/// A cached path is walked again from the root after this long, so a new
+/// `.gz` sibling, a renamed directory or a new index file is seen within it.
+/// Changes to the file itself are seen at once: it is `fstat`ed on every use.
+pub const FILE_CACHE_TTL_MS: u64 = 1_000;
+
 /// Descriptors besides two per connection: stdio, listeners, root, reserve,
-/// signal fd, and a directory walked during path resolution.
-pub const SPARE_FDS: usize = 16 + MAX_LISTENERS;
+/// signal fd, a directory walked during path resolution, and the file cache.
+pub const SPARE_FDS: usize = 16 + MAX_LISTENERS + 2 * FILE_CACHE_ENTRIES;
 
 /// One access-log line: address, time, a request line cut to fit, status, bytes.
 pub const ACCESS_LOG_LINE: usize = 512;
@@ -152,3 +166,4 @@ const _: () = assert!(
     "WARDEN_LARGE_HEAD_BUFS: 1 to 255"
 );
 const _: () = assert!(SEND_CHUNK >= 4096, "WARDEN_SEND_CHUNK: at least 4096");
+const _: () = assert!(FILE_CACHE_ENTRIES <= 1024, "WARDEN_FILE_CACHE_ENTRIES: 0 (off) to 1024");

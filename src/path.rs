@@ -140,15 +140,17 @@ pub struct OpenFile {
     pub meta: FileMeta,
 }
 
+/// The representations found for a path: the file and its precompressed
+/// `.gz` sibling (RFC 9110 §12.5.3); at least one is there.
+pub struct Variants {
+    pub plain: Option<OpenFile>,
+    pub gzip: Option<OpenFile>,
+}
+
 /// How a clean path resolved.
-pub enum Resolved {
-    /// A regular file to serve. `name` is the last path segment (the index name
-    /// for a directory), for the Content-Type.
-    File {
-        file: OpenFile,
-        gzip: bool,
-        has_gzip_variant: bool,
-    },
+pub enum Found {
+    /// Regular files to serve (the index file's for a directory).
+    Files(Variants),
     /// A directory asked for without a trailing slash: redirect (RFC 9110 §15.4.2).
     AddSlash,
 }
@@ -161,18 +163,39 @@ enum Kind {
 /// Opens `name` in `dir` without following a symlink and without blocking on a
 /// FIFO or device, then `fstat`s the descriptor. Only regular files and
 /// directories come back; anything else is 404.
-/// The `fstat` is std's `File::metadata` (statx or fstat64): 64-bit sizes, inodes
-/// and times also on 32-bit glibc, whose plain fstat fails past 2 GiB.
 fn open_in(dir: BorrowedFd<'_>, name: &[u8]) -> Result<Kind, HttpError> {
     let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC;
     let fd = openat(dir, name, flags, Mode::empty()).map_err(HttpError::from_open_errno)?;
     let file = File::from(fd);
+    match file_meta(&file)? {
+        Stat::Directory => Ok(Kind::Directory(OwnedFd::from(file))),
+        Stat::Other => Err(HttpError::NotFound),
+        Stat::Regular { meta, .. } => Ok(Kind::Regular(OpenFile { file, meta })),
+    }
+}
+
+/// What `fstat` says of an open descriptor.
+pub enum Stat {
+    /// A regular file; `linked` is false once its last name is gone (unlinked,
+    /// or replaced by a rename): the path now names something else, or nothing.
+    Regular {
+        meta: FileMeta,
+        linked: bool,
+    },
+    Directory,
+    Other,
+}
+
+/// `fstat`s an open file. This is std's `File::metadata` (statx or fstat64):
+/// 64-bit sizes, inodes and times also on 32-bit glibc, whose plain fstat
+/// fails past 2 GiB.
+pub fn file_meta(file: &File) -> Result<Stat, HttpError> {
     let st = file.metadata().map_err(|e| HttpError::from_open_errno(io_errno(&e)))?;
     if st.is_dir() {
-        return Ok(Kind::Directory(OwnedFd::from(file)));
+        return Ok(Stat::Directory);
     }
     if !st.is_file() {
-        return Err(HttpError::NotFound);
+        return Ok(Stat::Other);
     }
     let meta = FileMeta {
         size: st.size(),
@@ -180,7 +203,10 @@ fn open_in(dir: BorrowedFd<'_>, name: &[u8]) -> Result<Kind, HttpError> {
         mtime_nsec: u32::try_from(st.mtime_nsec()).unwrap_or(0),
         ino: st.ino(),
     };
-    Ok(Kind::Regular(OpenFile { file, meta }))
+    Ok(Stat::Regular {
+        meta,
+        linked: st.nlink() > 0,
+    })
 }
 
 fn io_errno(e: &std::io::Error) -> nix::errno::Errno {
@@ -202,39 +228,29 @@ fn open_gzip(dir: BorrowedFd<'_>, name: &[u8]) -> Result<Option<OpenFile>, HttpE
     }
 }
 
-/// Picks the representation of `name` in `dir`: the file, its `.gz` sibling,
-/// or neither (RFC 9110 §12.5.3). `accepts_gzip` is the client's answer.
-fn choose(
-    dir: BorrowedFd<'_>,
-    name: &[u8],
-    plain: Option<OpenFile>,
-    accepts_gzip: bool,
-) -> Result<Resolved, HttpError> {
-    let gz = open_gzip(dir, name)?;
-    let has_gzip_variant = gz.is_some();
-    match (plain, gz) {
-        (_, Some(gz)) if accepts_gzip => Ok(Resolved::File {
-            file: gz,
-            gzip: true,
-            has_gzip_variant,
-        }),
-        (Some(file), _) => Ok(Resolved::File {
-            file,
-            gzip: false,
-            has_gzip_variant,
-        }),
-        (None, Some(_)) => Err(HttpError::NotAcceptable),
-        (None, None) => Err(HttpError::NotFound),
+/// Adds the `.gz` sibling of `name` in `dir` to `plain`; 404 when neither exists.
+fn with_gzip(dir: BorrowedFd<'_>, name: &[u8], plain: Option<OpenFile>) -> Result<Found, HttpError> {
+    let gzip = open_gzip(dir, name)?;
+    if plain.is_none() && gzip.is_none() {
+        return Err(HttpError::NotFound);
+    }
+    Ok(Found::Files(Variants { plain, gzip }))
+}
+
+/// Which representation to send (RFC 9110 §12.5.3): the `.gz` one when the
+/// client accepts gzip and it exists, else the plain file; only a `.gz` and a
+/// client that refuses gzip is 406. Returns whether to send the `.gz` one.
+pub fn choose_gzip(has_plain: bool, has_gzip: bool, accepts_gzip: bool) -> Result<bool, HttpError> {
+    match (has_plain, has_gzip) {
+        (_, true) if accepts_gzip => Ok(true),
+        (true, _) => Ok(false),
+        (false, true) => Err(HttpError::NotAcceptable),
+        (false, false) => Err(HttpError::NotFound),
     }
 }
 
 /// Resolves a clean path beneath `root`, serving `index` for directories.
-pub fn resolve(
-    root: BorrowedFd<'_>,
-    path: &CleanPath,
-    index: &[u8],
-    accepts_gzip: bool,
-) -> Result<Resolved, HttpError> {
+pub fn resolve(root: BorrowedFd<'_>, path: &CleanPath, index: &[u8]) -> Result<Found, HttpError> {
     let mut parent: Option<OwnedFd> = None;
     let mut segments = path.segments().peekable();
     let mut last: &[u8] = b"";
@@ -251,24 +267,24 @@ pub fn resolve(
     let dir = parent.as_ref().map_or(root, |d| d.as_fd());
     if last.is_empty() {
         // The root itself: always a directory with a slash.
-        return serve_index(dir, index, accepts_gzip);
+        return serve_index(dir, index);
     }
     match open_in(dir, last) {
-        Ok(Kind::Directory(sub)) if path.trailing_slash => serve_index(sub.as_fd(), index, accepts_gzip),
-        Ok(Kind::Directory(_)) => Ok(Resolved::AddSlash),
+        Ok(Kind::Directory(sub)) if path.trailing_slash => serve_index(sub.as_fd(), index),
+        Ok(Kind::Directory(_)) => Ok(Found::AddSlash),
         // "/file.html/" names a directory that is not one.
         Ok(Kind::Regular(_)) if path.trailing_slash => Err(HttpError::NotFound),
-        Ok(Kind::Regular(file)) => choose(dir, last, Some(file), accepts_gzip),
-        Err(HttpError::NotFound) if !path.trailing_slash => choose(dir, last, None, accepts_gzip),
+        Ok(Kind::Regular(file)) => with_gzip(dir, last, Some(file)),
+        Err(HttpError::NotFound) if !path.trailing_slash => with_gzip(dir, last, None),
         Err(e) => Err(e),
     }
 }
 
-fn serve_index(dir: BorrowedFd<'_>, index: &[u8], accepts_gzip: bool) -> Result<Resolved, HttpError> {
+fn serve_index(dir: BorrowedFd<'_>, index: &[u8]) -> Result<Found, HttpError> {
     match open_in(dir, index) {
-        Ok(Kind::Regular(file)) => choose(dir, index, Some(file), accepts_gzip),
+        Ok(Kind::Regular(file)) => with_gzip(dir, index, Some(file)),
         Ok(Kind::Directory(_)) => Err(HttpError::NotFound),
-        Err(HttpError::NotFound) => choose(dir, index, None, accepts_gzip),
+        Err(HttpError::NotFound) => with_gzip(dir, index, None),
         Err(e) => Err(e),
     }
 }
@@ -338,6 +354,22 @@ mod tests {
         }
         let long = format!("/{}", "n".repeat(MAX_NAME_LEN + 1));
         assert_eq!(clean(long.as_bytes()).err(), Some(HttpError::NotFound));
+    }
+
+    // RFC 9110 §12.5.3: the .gz when accepted and present, else the file, else 406 / 404.
+    #[test]
+    fn rfc9110_12_5_3_choose_gzip_table() {
+        for (plain, gz, accepts, want) in [
+            (true, true, true, Ok(true)),
+            (true, true, false, Ok(false)),
+            (true, false, true, Ok(false)),
+            (true, false, false, Ok(false)),
+            (false, true, true, Ok(true)),
+            (false, true, false, Err(HttpError::NotAcceptable)),
+            (false, false, true, Err(HttpError::NotFound)),
+        ] {
+            assert_eq!(choose_gzip(plain, gz, accepts), want, "{plain} {gz} {accepts}");
+        }
     }
 
     #[test]

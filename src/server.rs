@@ -9,6 +9,7 @@ use crate::bufs::{Buffers, LargePool};
 use crate::conn::{Conn, Fate, Interest, ServeConfig, Shared, SlotBufs};
 use crate::date::{DateCache, Millis, monotonic_ms, unix_now};
 use crate::error::HttpError;
+use crate::filecache::FileCache;
 use crate::io;
 use crate::limits::{
     ACCEPT_BACKOFF_MS, ACCEPT_BATCH, FALLBACK_BUF, HEAD_BUF_SMALL, MAX_CONNECTIONS, RESPONSE_HEAD_CAP,
@@ -38,6 +39,7 @@ pub struct Server {
     small: Buffers,
     resp: Buffers,
     pool: LargePool,
+    files: FileCache,
     fallback: Vec<u8>,
     date: DateCache,
     log: AccessLog,
@@ -62,6 +64,7 @@ macro_rules! shared {
             now: $now,
             date: &$s.date,
             pool: &mut $s.pool,
+            files: &mut $s.files,
             fallback: &mut $s.fallback,
             log: &$s.log,
             draining: $s.drain_deadline.is_some(),
@@ -89,6 +92,7 @@ impl Server {
             small: Buffers::new(slots, HEAD_BUF_SMALL),
             resp: Buffers::new(slots, RESPONSE_HEAD_CAP),
             pool: LargePool::new(),
+            files: FileCache::new(),
             fallback: vec![0u8; FALLBACK_BUF],
             date: DateCache::new(unix_now()),
             log: AccessLog::new(access_log),

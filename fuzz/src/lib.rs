@@ -18,6 +18,7 @@ use warden::access_log::AccessLog;
 use warden::bufs::LargePool;
 use warden::conn::{Conn, Fate, ServeConfig, Shared, SlotBufs};
 use warden::date::{DateCache, format_imf, parse_http_date};
+use warden::filecache::FileCache;
 use warden::limits;
 use warden::range::RangeRequest;
 use warden::request::{Parsed, parse};
@@ -388,6 +389,7 @@ struct Harness {
     now: u64,
     date: DateCache,
     pool: LargePool,
+    files: FileCache,
     fallback: Vec<u8>,
     log: AccessLog,
     small: Vec<u8>,
@@ -410,6 +412,7 @@ impl Harness {
                 now: self.now,
                 date: &self.date,
                 pool: &mut self.pool,
+                files: &mut self.files,
                 fallback: &mut self.fallback,
                 log: &self.log,
                 draining: self.draining,
@@ -552,6 +555,7 @@ pub fn conn_e2e(data: &[u8]) {
         now: START_MS,
         date: DateCache::new(WALL),
         pool: LargePool::new(),
+        files: FileCache::new(),
         fallback: vec![0u8; limits::FALLBACK_BUF],
         log,
         small: vec![0u8; limits::HEAD_BUF_SMALL],

@@ -989,3 +989,82 @@ pub fn ipv6_loopback_available() -> bool {
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Descriptors
+// ---------------------------------------------------------------------------------------------
+
+/// Open descriptors of `pid`, if /proc lets us count them.
+pub fn fd_count(pid: u32) -> Option<usize> {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).ok().map(|d| d.count())
+}
+
+/// `fd -> target` for each of `pid`'s descriptors, for failure messages.
+pub fn fd_list(pid: u32) -> String {
+    let mut v: Vec<(u32, String)> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| {
+                    let n = e.file_name().to_string_lossy().parse().ok()?;
+                    let t = std::fs::read_link(e.path()).ok()?;
+                    Some((n, t.to_string_lossy().into_owned()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v.iter().map(|(n, t)| format!("{n}->{t}")).collect::<Vec<_>>().join(" ")
+}
+
+/// Waits (at most `IO_TIMEOUT`) until `pid`'s descriptor count satisfies `ok`.
+pub fn wait_fd_count(pid: u32, ok: impl Fn(usize) -> bool, what: &str) -> usize {
+    let deadline = Instant::now() + IO_TIMEOUT;
+    loop {
+        let n = fd_count(pid).unwrap_or_else(|| panic!("cannot read /proc/{pid}/fd"));
+        if ok(n) {
+            return n;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: descriptor count stuck at {n}: {}",
+            fd_list(pid)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The server's descriptor count once start-up is over ("listening on" is printed before
+/// the access-log descriptor, the signal fd and the reserve exist; "serving ..." after).
+/// Includes descriptors inherited from the test process (cargo's jobserver pipe, say).
+pub fn settled_fd_count(s: &Server) -> usize {
+    assert!(
+        s.wait_for_log(|l| l.contains("connection slots")).is_some(),
+        "no 'serving ... connection slots' line; log:\n{}",
+        s.log_text()
+    );
+    fd_count(s.pid()).expect("count the server's descriptors")
+}
+
+/// The settled count once each of `paths` was served: the file cache (filecache.rs) then
+/// holds one descriptor per file (none of them has a `.gz`), which later requests reuse.
+/// Counting them into the base keeps "back to the base" a test for leaks.
+pub fn warm_fd_count(s: &Server, paths: &[&str]) -> usize {
+    let settled = settled_fd_count(s);
+    for p in paths {
+        assert_eq!(s.head_h(p, &[]).status, 200, "warm-up HEAD {p}");
+    }
+    let want = settled + paths.len();
+    wait_fd_count(s.pid(), |n| n == want, "warm-up requests closed, their files cached")
+}
+
+/// Bytes whose every 8-byte word holds `tag` (top byte) and its own offset: a body from the
+/// wrong file or the wrong offset shows at the first wrong word.
+pub fn pattern(tag: u8, len: usize) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    for (i, w) in v.chunks_mut(8).enumerate() {
+        let word = (u64::from(tag) << 56) | (i as u64 * 8);
+        let n = w.len();
+        w.copy_from_slice(&word.to_le_bytes()[..n]);
+    }
+    v
+}

@@ -1,0 +1,391 @@
+//! Open files kept between requests.
+//!
+//! A page load asks for the same dozen files again and again; walking the path
+//! and opening the file and its `.gz` sibling every time (two openat, a statx,
+//! a close) was a quarter of warden's CPU per small request. The cache keeps
+//! the descriptors of the last `FILE_CACHE_ENTRIES` paths served.
+//!
+//! Freshness: the descriptor about to be served is `fstat`ed on every use, so
+//! a file changed in place goes out with its new size and validators at once,
+//! and one whose name is gone (unlinked, or replaced by rename(2), the way
+//! firmware updates files) is looked up again at once. What only a new walk
+//! from the root shows (a new `.gz` sibling, a directory renamed or replaced)
+//! is seen within `FILE_CACHE_TTL_MS`. Nothing outside the root becomes
+//! reachable: every descriptor here came from `path::resolve`.
+//!
+//! Lending: a connection is told a slot, not given a descriptor. It may read
+//! the slot's file only until it returns to poll (`Conn::on_ready` duplicates
+//! the descriptor when a response has to wait), so entries can be replaced
+//! between calls without counting users. All storage is allocated at start-up;
+//! under EMFILE the cache gives its descriptors back before a request fails.
+
+use crate::date::Millis;
+use crate::error::HttpError;
+use crate::limits::{FILE_CACHE_ENTRIES, FILE_CACHE_KEY_LEN, FILE_CACHE_TTL_MS};
+use crate::path::{self, CleanPath, FileMeta, Found, OpenFile, Stat, Variants};
+use std::fs::File;
+use std::os::fd::BorrowedFd;
+
+/// The file a response body is read from.
+pub enum Source {
+    /// Slot `slot` of the cache, its `.gz` variant when `gzip`. Valid only
+    /// within the call that looked it up (see the module doc).
+    Cached { slot: u16, gzip: bool },
+    /// A descriptor the connection owns.
+    Own(File),
+}
+
+impl Source {
+    /// The file behind the source; `None` if a cached slot was emptied, which
+    /// the lending rule prevents (the caller then ends the response).
+    pub fn file<'a>(&'a self, cache: &'a FileCache) -> Option<&'a File> {
+        match self {
+            Source::Own(f) => Some(f),
+            Source::Cached { slot, gzip } => cache.file(*slot, *gzip),
+        }
+    }
+
+    /// Turns a cached source into an owned one (dup, close-on-exec), for a
+    /// response that outlives the current call.
+    pub fn make_own(&mut self, cache: &FileCache) -> Result<(), HttpError> {
+        if let Source::Cached { .. } = self {
+            let f = self.file(cache).ok_or(HttpError::Internal)?;
+            let own = f.try_clone().map_err(|_| HttpError::ServiceUnavailable)?;
+            *self = Source::Own(own);
+        }
+        Ok(())
+    }
+}
+
+/// What a path resolved to.
+pub enum Lookup {
+    /// A directory asked for without a trailing slash (RFC 9110 §15.4.2).
+    AddSlash,
+    /// The representation to send and what `fstat` says of it now.
+    File {
+        source: Source,
+        meta: FileMeta,
+        gzip: bool,
+        has_gzip_variant: bool,
+    },
+}
+
+struct Entry {
+    key: [u8; FILE_CACHE_KEY_LEN],
+    /// 0: the slot is empty (a clean path is at least "/").
+    key_len: usize,
+    /// The path ended in `/` (it named a directory: the files are its index).
+    dir: bool,
+    files: Variants,
+    /// When the path was last walked from the root.
+    walked_at: Millis,
+    /// Lookup count at the last use, for least-recently-used replacement.
+    used: u64,
+}
+
+impl Entry {
+    fn empty() -> Entry {
+        Entry {
+            key: [0; FILE_CACHE_KEY_LEN],
+            key_len: 0,
+            dir: false,
+            files: Variants {
+                plain: None,
+                gzip: None,
+            },
+            walked_at: 0,
+            used: 0,
+        }
+    }
+
+    /// Closes the entry's descriptors.
+    fn clear(&mut self) {
+        self.key_len = 0;
+        self.files = Variants {
+            plain: None,
+            gzip: None,
+        };
+    }
+
+    fn is(&self, key: &[u8], dir: bool) -> bool {
+        self.key_len == key.len() && self.dir == dir && &self.key[..self.key_len] == key
+    }
+}
+
+/// The fixed table of open files.
+pub struct FileCache {
+    entries: Vec<Entry>,
+    lookups: u64,
+}
+
+impl Default for FileCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FileCache {
+    /// `FILE_CACHE_ENTRIES` empty slots, allocated now, never again.
+    pub fn new() -> FileCache {
+        FileCache {
+            entries: (0..FILE_CACHE_ENTRIES).map(|_| Entry::empty()).collect(),
+            lookups: 0,
+        }
+    }
+
+    /// Open descriptors held (for tests and the log).
+    pub fn open_files(&self) -> usize {
+        let e = self.entries.iter();
+        e.map(|e| usize::from(e.files.plain.is_some()) + usize::from(e.files.gzip.is_some()))
+            .sum()
+    }
+
+    fn file(&self, slot: u16, gzip: bool) -> Option<&File> {
+        let e = self.entries.get(usize::from(slot))?;
+        let f = if gzip { &e.files.gzip } else { &e.files.plain };
+        f.as_ref().map(|o| &o.file)
+    }
+
+    /// Resolves `path` beneath `root` and picks the representation for a client
+    /// that does (or does not) accept gzip, from the cache when it can.
+    pub fn lookup(
+        &mut self,
+        root: BorrowedFd<'_>,
+        path: &CleanPath,
+        index: &[u8],
+        accepts_gzip: bool,
+        now: Millis,
+    ) -> Result<Lookup, HttpError> {
+        self.lookups += 1;
+        let key = path.as_bytes();
+        let dir = path.trailing_slash;
+        if let Some(i) = self.entries.iter().position(|e| e.is(key, dir)) {
+            if now < self.entries[i].walked_at.saturating_add(FILE_CACHE_TTL_MS) {
+                if let Some(hit) = self.revalidate(i, accepts_gzip) {
+                    self.entries[i].used = self.lookups;
+                    return hit;
+                }
+            }
+            // Expired, or its file lost its name: walk again.
+            self.entries[i].clear();
+        }
+        let found = match path::resolve(root, path, index) {
+            // Out of descriptors: give the cache's back and try once more.
+            Err(HttpError::ServiceUnavailable) if self.open_files() > 0 => {
+                self.entries.iter_mut().for_each(Entry::clear);
+                path::resolve(root, path, index)?
+            }
+            other => other?,
+        };
+        let files = match found {
+            Found::AddSlash => return Ok(Lookup::AddSlash),
+            Found::Files(files) => files,
+        };
+        let Some(i) = self.victim().filter(|_| key.len() <= FILE_CACHE_KEY_LEN) else {
+            return uncached(files, accepts_gzip);
+        };
+        let e = &mut self.entries[i];
+        e.key[..key.len()].copy_from_slice(key);
+        e.key_len = key.len();
+        e.dir = dir;
+        e.files = files;
+        e.walked_at = now;
+        e.used = self.lookups;
+        let gzip = path::choose_gzip(e.files.plain.is_some(), e.files.gzip.is_some(), accepts_gzip)?;
+        let chosen = if gzip { &e.files.gzip } else { &e.files.plain };
+        let meta = chosen.as_ref().map(|o| o.meta).ok_or(HttpError::Internal)?;
+        Ok(Lookup::File {
+            source: cached(i, gzip),
+            meta,
+            gzip,
+            has_gzip_variant: e.files.gzip.is_some(),
+        })
+    }
+
+    /// The answer from entry `i` if its chosen file still has a name; its
+    /// metadata is read afresh (the file may have changed in place).
+    fn revalidate(&mut self, i: usize, accepts_gzip: bool) -> Option<Result<Lookup, HttpError>> {
+        let e = &mut self.entries[i];
+        let has_gzip_variant = e.files.gzip.is_some();
+        let gzip = match path::choose_gzip(e.files.plain.is_some(), has_gzip_variant, accepts_gzip) {
+            Ok(gzip) => gzip,
+            Err(err) => return Some(Err(err)),
+        };
+        let chosen = if gzip { &mut e.files.gzip } else { &mut e.files.plain };
+        let open = chosen.as_mut()?;
+        match path::file_meta(&open.file) {
+            Ok(Stat::Regular { meta, linked: true }) => {
+                open.meta = meta;
+                Some(Ok(Lookup::File {
+                    source: cached(i, gzip),
+                    meta,
+                    gzip,
+                    has_gzip_variant,
+                }))
+            }
+            _ => None,
+        }
+    }
+
+    /// An empty slot, else the least recently used one; `None` if there are none.
+    fn victim(&self) -> Option<usize> {
+        let e = self.entries.iter().enumerate();
+        e.min_by_key(|(_, e)| (e.key_len != 0, e.used)).map(|(i, _)| i)
+    }
+}
+
+fn cached(slot: usize, gzip: bool) -> Source {
+    Source::Cached {
+        // FILE_CACHE_ENTRIES ≤ 1024 (limits.rs).
+        slot: slot as u16,
+        gzip,
+    }
+}
+
+/// The answer for a path the cache does not keep: the chosen file is moved out.
+fn uncached(files: Variants, accepts_gzip: bool) -> Result<Lookup, HttpError> {
+    let has_gzip_variant = files.gzip.is_some();
+    let gzip = path::choose_gzip(files.plain.is_some(), has_gzip_variant, accepts_gzip)?;
+    let chosen = if gzip { files.gzip } else { files.plain };
+    let OpenFile { file, meta } = chosen.ok_or(HttpError::Internal)?;
+    Ok(Lookup::File {
+        source: Source::Own(file),
+        meta,
+        gzip,
+        has_gzip_variant,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+    use std::path::PathBuf;
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct Dir(PathBuf);
+
+    impl Dir {
+        fn new(tag: &str) -> Dir {
+            let p = std::env::temp_dir().join(format!("warden-filecache-{tag}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&p);
+            std::fs::create_dir_all(&p).unwrap();
+            Dir(p)
+        }
+        fn file(&self, name: &str, body: &str) {
+            std::fs::write(self.0.join(name), body).unwrap();
+        }
+        fn fd(&self) -> File {
+            File::open(&self.0).unwrap()
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// (slot, gzip) of a cached answer; panics on anything else.
+    fn slot(cache: &mut FileCache, root: &File, p: &str, gz: bool, now: Millis) -> (u16, bool) {
+        let clean = path::clean(p.as_bytes()).unwrap();
+        match cache.lookup(root.as_fd(), &clean, b"index.html", gz, now) {
+            Ok(Lookup::File {
+                source: Source::Cached { slot, gzip },
+                ..
+            }) => (slot, gzip),
+            Ok(_) => panic!("{p}: not a cached file"),
+            Err(e) => panic!("{p}: {e:?}"),
+        }
+    }
+
+    #[test]
+    fn hit_reuses_the_slot_and_one_descriptor() {
+        if FILE_CACHE_ENTRIES == 0 {
+            return;
+        }
+        let d = Dir::new("hit");
+        d.file("a.txt", "a");
+        let root = d.fd();
+        let mut c = FileCache::new();
+        let first = slot(&mut c, &root, "/a.txt", false, 0);
+        for now in 1..50 {
+            assert_eq!(slot(&mut c, &root, "/a.txt", false, now), first);
+        }
+        assert_eq!(c.open_files(), 1);
+        // The directory's index is its own entry ("/" with a slash).
+        d.file("index.html", "i");
+        assert_ne!(slot(&mut c, &root, "/", false, 60).0, first.0);
+        assert_eq!(c.open_files(), 2);
+    }
+
+    #[test]
+    fn expired_entry_is_walked_again() {
+        if FILE_CACHE_ENTRIES == 0 {
+            return;
+        }
+        let d = Dir::new("ttl");
+        d.file("app.js", "js");
+        let root = d.fd();
+        let mut c = FileCache::new();
+        assert!(!slot(&mut c, &root, "/app.js", true, 0).1, "no .gz yet");
+        d.file("app.js.gz", "gz");
+        assert!(
+            !slot(&mut c, &root, "/app.js", true, FILE_CACHE_TTL_MS - 1).1,
+            "within the TTL"
+        );
+        assert!(
+            slot(&mut c, &root, "/app.js", true, FILE_CACHE_TTL_MS).1,
+            "walked again"
+        );
+        assert_eq!(c.open_files(), 2, "the file and its .gz");
+    }
+
+    #[test]
+    fn least_recently_used_gives_way() {
+        if FILE_CACHE_ENTRIES < 2 {
+            return;
+        }
+        let d = Dir::new("lru");
+        for i in 0..=FILE_CACHE_ENTRIES {
+            d.file(&format!("f{i}"), "x");
+        }
+        let root = d.fd();
+        let mut c = FileCache::new();
+        let slots: Vec<u16> = (0..FILE_CACHE_ENTRIES)
+            .map(|i| slot(&mut c, &root, &format!("/f{i}"), false, 0).0)
+            .collect();
+        // f0 used again: f1 is now the least recently used.
+        assert_eq!(slot(&mut c, &root, "/f0", false, 1).0, slots[0]);
+        let last = format!("/f{FILE_CACHE_ENTRIES}");
+        assert_eq!(slot(&mut c, &root, &last, false, 2).0, slots[1], "f1 replaced");
+        assert_eq!(slot(&mut c, &root, "/f0", false, 3).0, slots[0], "f0 kept");
+        assert_eq!(c.open_files(), FILE_CACHE_ENTRIES);
+    }
+
+    #[test]
+    fn misses_and_long_paths_are_not_kept() {
+        let d = Dir::new("miss");
+        let long = "n".repeat(FILE_CACHE_KEY_LEN);
+        d.file(&long, "x");
+        std::fs::create_dir(d.0.join("sub")).unwrap();
+        let root = d.fd();
+        let mut c = FileCache::new();
+        let clean = path::clean(b"/missing").unwrap();
+        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, 0);
+        assert!(matches!(r, Err(HttpError::NotFound)));
+        let clean = path::clean(b"/sub").unwrap();
+        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, 0);
+        assert!(matches!(r, Ok(Lookup::AddSlash)));
+        let clean = path::clean(format!("/{long}").as_bytes()).unwrap();
+        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, 0);
+        assert!(matches!(
+            r,
+            Ok(Lookup::File {
+                source: Source::Own(_),
+                ..
+            })
+        ));
+        assert_eq!(c.open_files(), 0);
+    }
+}
