@@ -1,5 +1,5 @@
 //! warden's start-up sequence, in this order, every step fatal on error:
-//! flags → validated config (ids resolved while /etc/passwd is visible) →
+//! inherited descriptors closed → flags → validated config (ids resolved while /etc/passwd is visible) →
 //! logger → web root directory → listeners → stderr for the access log →
 //! signals → descriptor limit → web-root audit → confinement (chroot, id
 //! drop, no_new_privs, rlimits, Landlock) → report → serve. No thread exists
@@ -41,6 +41,8 @@ impl From<Fatal> for Stop {
 }
 
 fn main() -> ExitCode {
+    // Before warden opens anything: nothing the parent left open may outlive the jail.
+    let inherited = confine::close_inherited();
     // Threads that exist before warden's own code runs are not warden's (qemu-user
     // runs one of its own): the drop must happen with no thread warden started.
     let threads_at_entry = confine::thread_count();
@@ -57,7 +59,7 @@ fn main() -> ExitCode {
         }
     };
     let check = args.check;
-    match start(args, threads_at_entry) {
+    match start(args, threads_at_entry, inherited) {
         Ok(None) => ExitCode::SUCCESS,
         Err(Stop::Confinement(Confinement(msg))) => {
             eprintln!("warden: {msg}");
@@ -81,7 +83,7 @@ fn main() -> ExitCode {
 }
 
 /// Everything before the loop; `Ok(None)` after a successful `--check`.
-fn start(args: cli::Args, threads_at_entry: Option<usize>) -> Result<Option<Server>, Stop> {
+fn start(args: cli::Args, threads_at_entry: Option<usize>, inherited: Option<usize>) -> Result<Option<Server>, Stop> {
     let mut cfg = Config::from_args(args).map_err(Fatal)?;
     logger::init(cfg.log_level).map_err(|e| Fatal(format!("logger: {e}")))?;
 
@@ -183,6 +185,12 @@ fn start(args: cli::Args, threads_at_entry: Option<usize>) -> Result<Option<Serv
             return Err(Stop::Confinement(Confinement(msg.to_string())));
         }
         return Ok(None);
+    }
+    // Said only now: a start-up failure stays one line.
+    match inherited {
+        Some(0) => {}
+        Some(n) => log::info!("closed {n} descriptor(s) inherited from the parent"),
+        None => log::info!("no /proc: inherited descriptors closed with close_range(2)"),
     }
     log::info!(
         "serving {} with {} connection slots",

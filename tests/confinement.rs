@@ -278,6 +278,69 @@ fn root_start_drops_inherited_groups_and_capabilities() {
     s.assert_healthy();
 }
 
+/// Barrier against what a parent leaves open: a directory outside the web root and a pipe,
+/// handed down without close-on-exec (at fixed numbers, as a careless init script would).
+/// An inherited directory descriptor survives chroot and Landlock (`fchdir` to it leaves
+/// the jail), so warden closes every descriptor above stderr before it opens anything.
+#[test]
+fn root_start_closes_inherited_descriptors() {
+    if !require_root() {
+        return;
+    }
+    use std::os::fd::AsRawFd;
+    let wr = WebRoot::new();
+    let outside = std::fs::File::open(wr.outside()).expect("open the outside directory");
+    let (pipe_r, _pipe_w) = nix::unistd::pipe().expect("pipe");
+    let (dir_fd, pipe_fd) = (outside.as_raw_fd(), pipe_r.as_raw_fd());
+    let root = canonical(wr.path()).to_string_lossy().into_owned();
+    let mut cmd = Command::new(warden_bin());
+    cmd.args(["--root", &root, "--listen", "127.0.0.1:0", "--user", "65534:65534"]);
+    // SAFETY: only dup2 (async-signal-safe) between fork and exec; dup2 clears close-on-exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            for (from, to) in [(dir_fd, 50), (pipe_fd, 51)] {
+                if nix::libc::dup2(from, to) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    let s = wait_serving(Server::start_cmd(cmd));
+    let pid = s.pid();
+    let outside_path = canonical(wr.outside());
+    for e in std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("list the server's descriptors")
+        .flatten()
+    {
+        let n: u32 = e.file_name().to_string_lossy().parse().unwrap_or(0);
+        assert!(
+            n != 50 && n != 51,
+            "inherited descriptor {n} still open: {}",
+            fd_list(pid)
+        );
+        let target = std::fs::read_link(e.path()).unwrap_or_default();
+        assert!(
+            !target.starts_with(&outside_path),
+            "descriptor {n} reaches outside the jail: {}",
+            fd_list(pid)
+        );
+    }
+    let closed = s
+        .log_lines()
+        .iter()
+        .find_map(|l| {
+            let rest = l.split("] closed ").nth(1)?;
+            rest.split_whitespace().next()?.parse::<usize>().ok()
+        })
+        .unwrap_or_else(|| panic!("no 'closed N descriptor(s)' line; log:\n{}", s.log_text()));
+    assert!(
+        closed >= 2,
+        "closed {closed} inherited descriptors, expected at least the two given"
+    );
+    s.assert_healthy();
+}
+
 /// Barrier: without `--user`, the id drop goes to 65534:65534, never stays root.
 #[test]
 fn default_user_is_65534() {
