@@ -634,7 +634,9 @@ impl Conn {
             self.release_large(small, sh);
         }
         if self.in_len > 0 {
-            // A pipelined request is already here: answer it now.
+            // A pipelined request is already here: answer it now, in a turn of its
+            // own (filecache.rs: it may have been sent after poll returned).
+            sh.files.new_turn();
             self.state = State::Reading {
                 deadline: sh.now + sh.cfg.header_timeout_ms,
             };

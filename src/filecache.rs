@@ -5,13 +5,23 @@
 //! a close) was a quarter of warden's CPU per small request. The cache keeps
 //! the descriptors of the last `FILE_CACHE_ENTRIES` paths served.
 //!
-//! Freshness: the descriptor about to be served is `fstat`ed on every use, so
-//! a file changed in place goes out with its new size and validators at once,
+//! Freshness: the descriptor about to be served is `fstat`ed once per turn of
+//! the poll loop (`new_turn`), so a file changed in place goes out with its new
+//! size and validators at once,
 //! and one whose name is gone (unlinked, or replaced by rename(2), the way
 //! firmware updates files) is looked up again at once. What only a new walk
 //! from the root shows (a new `.gz` sibling, a directory renamed or replaced)
 //! is seen within `FILE_CACHE_TTL_MS`. Nothing outside the root becomes
 //! reachable: every descriptor here came from `path::resolve`.
+//!
+//! Why once per turn is enough: a request must see every change made before
+//! its client began to send it. The first request a turn answers on a
+//! connection poll reported had bytes waiting when poll returned, so any fstat
+//! made after poll returned follows every such change. Requests that may have
+//! begun later get a turn of their own: a connection accepted in the turn
+//! (`Server::accept_from`) and a pipelined request found in the buffer after a
+//! response (`Conn::finish`). A connection's next request after a response is
+//! only read in a later turn (no speculative recv).
 //!
 //! Lending: a connection is told a slot, not given a descriptor. It may read
 //! the slot's file only until it returns to poll (`Conn::on_ready` duplicates
@@ -81,6 +91,8 @@ struct Entry {
     walked_at: Millis,
     /// Lookup count at the last use, for least-recently-used replacement.
     used: u64,
+    /// The turn in which the plain (`[0]`) and `.gz` (`[1]`) file was last `fstat`ed.
+    checked: [u64; 2],
 }
 
 impl Entry {
@@ -95,6 +107,7 @@ impl Entry {
             },
             walked_at: 0,
             used: 0,
+            checked: [0; 2],
         }
     }
 
@@ -116,6 +129,8 @@ impl Entry {
 pub struct FileCache {
     entries: Vec<Entry>,
     lookups: u64,
+    /// Turns of the poll loop so far (see the module doc).
+    turn: u64,
 }
 
 impl Default for FileCache {
@@ -130,7 +145,13 @@ impl FileCache {
         FileCache {
             entries: (0..FILE_CACHE_ENTRIES).map(|_| Entry::empty()).collect(),
             lookups: 0,
+            turn: 1,
         }
+    }
+
+    /// The poll loop is about to answer what its last poll reported.
+    pub fn new_turn(&mut self) {
+        self.turn += 1;
     }
 
     /// Open descriptors held (for tests and the log).
@@ -191,6 +212,7 @@ impl FileCache {
         e.files = files;
         e.walked_at = now;
         e.used = self.lookups;
+        e.checked = [self.turn; 2];
         let gzip = path::choose_gzip(e.files.plain.is_some(), e.files.gzip.is_some(), accepts_gzip)?;
         let chosen = if gzip { &e.files.gzip } else { &e.files.plain };
         let meta = chosen.as_ref().map(|o| o.meta).ok_or(HttpError::Internal)?;
@@ -213,9 +235,19 @@ impl FileCache {
         };
         let chosen = if gzip { &mut e.files.gzip } else { &mut e.files.plain };
         let open = chosen.as_mut()?;
-        match path::file_meta(&open.file) {
+        let checked = &mut e.checked[usize::from(gzip)];
+        let stat = if *checked == self.turn {
+            Ok(Stat::Regular {
+                meta: open.meta,
+                linked: true,
+            })
+        } else {
+            path::file_meta(&open.file)
+        };
+        match stat {
             Ok(Stat::Regular { meta, linked: true }) => {
                 open.meta = meta;
+                *checked = self.turn;
                 Some(Ok(Lookup::File {
                     source: cached(i, gzip),
                     meta,
@@ -339,6 +371,36 @@ mod tests {
             "walked again"
         );
         assert_eq!(c.open_files(), 2, "the file and its .gz");
+    }
+
+    /// Size of the cached answer for `p`.
+    fn size(cache: &mut FileCache, root: &File, p: &str) -> u64 {
+        let clean = path::clean(p.as_bytes()).unwrap();
+        match cache.lookup(root.as_fd(), &clean, b"index.html", false, 0) {
+            Ok(Lookup::File { meta, .. }) => meta.size,
+            _ => panic!("{p}: not a file"),
+        }
+    }
+
+    #[test]
+    fn fstat_once_per_turn() {
+        if FILE_CACHE_ENTRIES == 0 {
+            return;
+        }
+        let d = Dir::new("turn");
+        d.file("a.txt", "12345");
+        let root = d.fd();
+        let mut c = FileCache::new();
+        assert_eq!(size(&mut c, &root, "/a.txt"), 5);
+        d.file("a.txt", "1234567");
+        assert_eq!(size(&mut c, &root, "/a.txt"), 5, "same turn: no second fstat");
+        c.new_turn();
+        assert_eq!(size(&mut c, &root, "/a.txt"), 7, "next turn: fstat again");
+        // Replaced by rename: the old descriptor has no name left; walked again.
+        d.file("a.new", "ab");
+        std::fs::rename(d.0.join("a.new"), d.0.join("a.txt")).unwrap();
+        c.new_turn();
+        assert_eq!(size(&mut c, &root, "/a.txt"), 2);
     }
 
     #[test]

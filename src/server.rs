@@ -133,6 +133,7 @@ impl Server {
             let now = monotonic_ms();
             self.date.update(unix_now());
             if ready {
+                self.files.new_turn();
                 self.dispatch(now);
             }
             self.expire(now);
@@ -254,7 +255,9 @@ impl Server {
                 Accepted::Stream(stream, peer) => match self.take_slot() {
                     Some(slot) => {
                         self.conns[slot] = Some(Conn::new(stream, peer, now, &self.cfg));
-                        // The request often arrives with the handshake: try it now.
+                        // The request often arrives with the handshake: try it now,
+                        // in a turn of its own (filecache.rs: it may postdate poll).
+                        self.files.new_turn();
                         self.drive(slot, now);
                     }
                     None => self.refuse(stream),

@@ -106,6 +106,31 @@ fn rfc9110_8_8_3_changes_to_a_cached_file_are_served_at_once() {
     s.assert_healthy();
 }
 
+// A request sent after a change sees it, however quickly the change follows the last
+// response: on a new connection each time (accepted in the same poll turn, possibly) and on
+// one kept-alive connection. Each round rewrites the file in place with another length.
+#[test]
+fn rfc9110_8_8_3_back_to_back_changes_never_served_stale() {
+    let w = WebRoot::new();
+    let p = w.file("n.txt", "0");
+    let s = Server::start(&w, &[]);
+    let mut keep = s.connect();
+    for i in 1..=150usize {
+        let body = i.to_string().repeat(i % 7 + 1);
+        std::fs::write(&p, &body).unwrap();
+        // Two new connections in a row, then the kept-alive one.
+        let r = if i % 3 != 0 {
+            s.get("/n.txt")
+        } else {
+            get_on(&mut keep, "/n.txt", &[])
+        };
+        assert_eq!(r.status, 200, "round {i}: {r:?}");
+        assert_eq!(r.body, body.as_bytes(), "round {i}: stale body");
+        assert_eq!(r.content_length(), Some(body.len() as u64), "round {i}: stale length");
+    }
+    s.assert_healthy();
+}
+
 // A directory's index file (RFC 9110 §15.4.2 redirect aside) is cached under the
 // directory's path and replaced at once like any file.
 #[test]
