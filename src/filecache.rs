@@ -6,10 +6,10 @@
 //! the descriptors of the last `FILE_CACHE_ENTRIES` paths served.
 //!
 //! Freshness: the descriptor about to be served is `fstat`ed once per turn of
-//! the poll loop (`new_turn`), so a file changed in place goes out with its new
-//! size and validators at once,
-//! and one whose name is gone (unlinked, or replaced by rename(2), the way
-//! firmware updates files) is looked up again at once. What only a new walk
+//! the poll loop (`new_turn`), so a file changed in place goes out with its
+//! new size and validators at once, and one whose name is gone (unlinked, or
+//! replaced by rename(2), the way firmware updates files) is looked up again
+//! at once. What only a new walk
 //! from the root shows (a new `.gz` sibling, a directory renamed or replaced)
 //! is seen within `FILE_CACHE_TTL_MS`. Nothing outside the root becomes
 //! reachable: every descriptor here came from `path::resolve`.
@@ -225,7 +225,7 @@ impl FileCache {
     }
 
     /// The answer from entry `i` if its chosen file still has a name; its
-    /// metadata is read afresh (the file may have changed in place).
+    /// metadata is read again once per turn (the file may have changed in place).
     fn revalidate(&mut self, i: usize, accepts_gzip: bool) -> Option<Result<Lookup, HttpError>> {
         let e = &mut self.entries[i];
         let has_gzip_variant = e.files.gzip.is_some();
