@@ -101,10 +101,7 @@ impl Entry {
             key: [0; FILE_CACHE_KEY_LEN],
             key_len: 0,
             dir: false,
-            files: Variants {
-                plain: None,
-                gzip: None,
-            },
+            files: Variants::default(),
             walked_at: 0,
             used: 0,
             checked: [0; 2],
@@ -114,10 +111,7 @@ impl Entry {
     /// Closes the entry's descriptors.
     fn clear(&mut self) {
         self.key_len = 0;
-        self.files = Variants {
-            plain: None,
-            gzip: None,
-        };
+        self.files = Variants::default();
     }
 
     fn is(&self, key: &[u8], dir: bool) -> bool {
@@ -212,16 +206,9 @@ impl FileCache {
         e.files = files;
         e.walked_at = now;
         e.used = self.lookups;
+        // Just fstat'ed by the walk: the answer comes from the entry without another.
         e.checked = [self.turn; 2];
-        let gzip = path::choose_gzip(e.files.plain.is_some(), e.files.gzip.is_some(), accepts_gzip)?;
-        let chosen = if gzip { &e.files.gzip } else { &e.files.plain };
-        let meta = chosen.as_ref().map(|o| o.meta).ok_or(HttpError::Internal)?;
-        Ok(Lookup::File {
-            source: cached(i, gzip),
-            meta,
-            gzip,
-            has_gzip_variant: e.files.gzip.is_some(),
-        })
+        self.revalidate(i, accepts_gzip).unwrap_or(Err(HttpError::Internal))
     }
 
     /// The answer from entry `i` if its chosen file still has a name; its
@@ -229,12 +216,11 @@ impl FileCache {
     fn revalidate(&mut self, i: usize, accepts_gzip: bool) -> Option<Result<Lookup, HttpError>> {
         let e = &mut self.entries[i];
         let has_gzip_variant = e.files.gzip.is_some();
-        let gzip = match path::choose_gzip(e.files.plain.is_some(), has_gzip_variant, accepts_gzip) {
+        let gzip = match e.files.choose(accepts_gzip) {
             Ok(gzip) => gzip,
             Err(err) => return Some(Err(err)),
         };
-        let chosen = if gzip { &mut e.files.gzip } else { &mut e.files.plain };
-        let open = chosen.as_mut()?;
+        let open = e.files.get_mut(gzip).as_mut()?;
         let checked = &mut e.checked[usize::from(gzip)];
         let stat = if *checked == self.turn {
             Ok(Stat::Regular {
@@ -275,11 +261,10 @@ fn cached(slot: usize, gzip: bool) -> Source {
 }
 
 /// The answer for a path the cache does not keep: the chosen file is moved out.
-fn uncached(files: Variants, accepts_gzip: bool) -> Result<Lookup, HttpError> {
+fn uncached(mut files: Variants, accepts_gzip: bool) -> Result<Lookup, HttpError> {
     let has_gzip_variant = files.gzip.is_some();
-    let gzip = path::choose_gzip(files.plain.is_some(), has_gzip_variant, accepts_gzip)?;
-    let chosen = if gzip { files.gzip } else { files.plain };
-    let OpenFile { file, meta } = chosen.ok_or(HttpError::Internal)?;
+    let gzip = files.choose(accepts_gzip)?;
+    let OpenFile { file, meta } = files.get_mut(gzip).take().ok_or(HttpError::Internal)?;
     Ok(Lookup::File {
         source: Source::Own(file),
         meta,

@@ -142,9 +142,22 @@ pub struct OpenFile {
 
 /// The representations found for a path: the file and its precompressed
 /// `.gz` sibling (RFC 9110 §12.5.3); at least one is there.
+#[derive(Default)]
 pub struct Variants {
     pub plain: Option<OpenFile>,
     pub gzip: Option<OpenFile>,
+}
+
+impl Variants {
+    /// Whether to send the `.gz` one (`choose_gzip` on what is here).
+    pub fn choose(&self, accepts_gzip: bool) -> Result<bool, HttpError> {
+        choose_gzip(self.plain.is_some(), self.gzip.is_some(), accepts_gzip)
+    }
+
+    /// The `.gz` variant if `gzip`, else the plain one.
+    pub fn get_mut(&mut self, gzip: bool) -> &mut Option<OpenFile> {
+        if gzip { &mut self.gzip } else { &mut self.plain }
+    }
 }
 
 /// How a clean path resolved.
