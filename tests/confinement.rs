@@ -309,17 +309,14 @@ fn root_start_closes_inherited_descriptors() {
     let s = wait_serving(Server::start_cmd(cmd));
     let pid = s.pid();
     let outside_path = canonical(wr.outside());
-    for e in std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .expect("list the server's descriptors")
-        .flatten()
-    {
-        let n: u32 = e.file_name().to_string_lossy().parse().unwrap_or(0);
+    let fds = fd_targets(pid);
+    assert!(!fds.is_empty(), "cannot list the server's descriptors");
+    for (n, target) in fds {
         assert!(
             n != 50 && n != 51,
             "inherited descriptor {n} still open: {}",
             fd_list(pid)
         );
-        let target = std::fs::read_link(e.path()).unwrap_or_default();
         assert!(
             !target.starts_with(&outside_path),
             "descriptor {n} reaches outside the jail: {}",

@@ -407,11 +407,7 @@ fn emfile_server(w: &WebRoot) -> Option<(Server, usize)> {
 /// numbers, not their count (inherited ones may sit far above), so a soft limit equal to
 /// this number is what makes the next accept(2) fail with EMFILE.
 fn lowest_free_fd(pid: u32) -> usize {
-    let used: std::collections::BTreeSet<usize> = std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_string_lossy().parse().ok())
-        .collect();
+    let used: std::collections::BTreeSet<usize> = fd_targets(pid).into_iter().map(|(n, _)| n).collect();
     (0..).find(|n| !used.contains(n)).unwrap()
 }
 
@@ -499,11 +495,10 @@ fn emfile_on_accept_closes_excess_without_spinning() {
 /// after the root was opened).
 fn reserve_fd_number(pid: u32, root: &std::path::Path) -> usize {
     let root = std::fs::canonicalize(root).unwrap();
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .unwrap()
-        .flatten()
-        .filter(|e| std::fs::read_link(e.path()).is_ok_and(|t| t == root))
-        .filter_map(|e| e.file_name().to_string_lossy().parse().ok())
+    fd_targets(pid)
+        .into_iter()
+        .filter(|(_, t)| *t == root)
+        .map(|(n, _)| n)
         .max()
         .expect("descriptors on the web root")
 }
@@ -580,30 +575,17 @@ fn emfile_on_open_cache_gives_back_its_descriptors() {
         assert_eq!(s.get(&format!("/f{i}.txt")).status, 200);
     }
     wait_fd_count(pid, |n| n == base + 10, "ten more files cached");
-    let numbers: Vec<(usize, String)> = std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .unwrap()
-        .flatten()
-        .filter_map(|e| {
-            let n = e.file_name().to_string_lossy().parse().ok()?;
-            let t = std::fs::read_link(e.path()).ok()?;
-            Some((n, t.to_string_lossy().into_owned()))
-        })
-        .collect();
+    let numbers = fd_targets(pid);
     let limit = 1 + numbers
         .iter()
-        .filter(|(_, t)| t.contains("/www/f"))
+        .filter(|(_, t)| t.to_string_lossy().contains("/www/f"))
         .map(|(n, _)| *n)
         .max()
         .expect("cached descriptors");
     let free = limit - numbers.iter().filter(|(n, _)| *n < limit).count();
     let held = hold_idle(&s, free - 1, base + 10 + free - 1);
     set_nofile(pid, limit, limit);
-    let below = std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_string_lossy().parse::<usize>().ok())
-        .filter(|n| *n < limit)
-        .count();
+    let below = fd_targets(pid).iter().filter(|(n, _)| *n < limit).count();
     assert_eq!(below + 1, limit, "one number left below the limit: {}", fd_list(pid));
     let r = s.get("/new.txt");
     assert_eq!(r.status, 200, "cache did not give way: {r:?}; fds: {}", fd_list(pid));

@@ -999,21 +999,30 @@ pub fn fd_count(pid: u32) -> Option<usize> {
     std::fs::read_dir(format!("/proc/{pid}/fd")).ok().map(|d| d.count())
 }
 
-/// `fd -> target` for each of `pid`'s descriptors, for failure messages.
-pub fn fd_list(pid: u32) -> String {
-    let mut v: Vec<(u32, String)> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+/// `pid`'s descriptors and what each points at, by number (empty if /proc cannot tell; a
+/// descriptor closed while it is read is left out).
+pub fn fd_targets(pid: u32) -> Vec<(usize, PathBuf)> {
+    let mut v: Vec<(usize, PathBuf)> = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .map(|d| {
             d.flatten()
                 .filter_map(|e| {
                     let n = e.file_name().to_string_lossy().parse().ok()?;
-                    let t = std::fs::read_link(e.path()).ok()?;
-                    Some((n, t.to_string_lossy().into_owned()))
+                    Some((n, std::fs::read_link(e.path()).ok()?))
                 })
                 .collect()
         })
         .unwrap_or_default();
     v.sort();
-    v.iter().map(|(n, t)| format!("{n}->{t}")).collect::<Vec<_>>().join(" ")
+    v
+}
+
+/// `fd -> target` for each of `pid`'s descriptors, for failure messages.
+pub fn fd_list(pid: u32) -> String {
+    let v = fd_targets(pid);
+    v.iter()
+        .map(|(n, t)| format!("{n}->{}", t.display()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Waits (at most `IO_TIMEOUT`) until `pid`'s descriptor count satisfies `ok`.
