@@ -1,18 +1,17 @@
 //! The access log: one Common Log Format line per request, formatted into a
-//! fixed buffer and written with one write(2), so lines never interleave and
-//! no request allocates. It bypasses `log` on purpose: `log` formats into a
-//! heap string per line.
+//! fixed buffer and handed whole to the log sink (stderr, never blocking: see
+//! `sink.rs`), so lines never interleave and no request allocates. It bypasses
+//! `log` on purpose: `log` formats into a heap string per line.
 
 use crate::date::CLF_LEN;
-use crate::limits::ACCESS_LOG_LINE;
+use crate::limits::{ACCESS_LOG_LINE, MAX_LOGGED_LINE};
+use crate::sink;
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::Write as _;
 use std::net::IpAddr;
 
-/// Where access-log lines go (stderr in the binary), or nowhere.
+/// Whether access-log lines are written (to the log sink: stderr).
 pub struct AccessLog {
-    sink: Option<File>,
+    enabled: bool,
 }
 
 /// A `fmt::Write` over a fixed buffer that drops what does not fit.
@@ -36,9 +35,6 @@ impl std::fmt::Write for Cursor<'_> {
     }
 }
 
-/// Longest request line kept in a log line; the rest is cut.
-const MAX_LOGGED_LINE: usize = 300;
-
 /// Formats `host - - [date] "request line" status bytes\n` into `buf`.
 /// Bytes of the request line outside printable ASCII, `"` and `\` are written
 /// as `\xHH`, so a hostile request cannot forge or break log lines.
@@ -48,12 +44,8 @@ pub fn format_line(buf: &mut [u8], peer: IpAddr, date: &[u8; CLF_LEN], line: &[u
     c.put(date);
     c.put(b"] \"");
     for &b in line.iter().take(MAX_LOGGED_LINE) {
-        if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
-            c.put(&[b]);
-        } else {
-            let hex = b"0123456789abcdef";
-            c.put(&[b'\\', b'x', hex[usize::from(b >> 4)], hex[usize::from(b & 15)]]);
-        }
+        let (esc, n) = sink::escape_byte(b);
+        c.put(&esc[..n]);
     }
     if line.len() > MAX_LOGGED_LINE {
         c.put(b"...");
@@ -72,20 +64,21 @@ pub fn format_line(buf: &mut [u8], peer: IpAddr, date: &[u8; CLF_LEN], line: &[u
 }
 
 impl AccessLog {
-    pub fn new(sink: Option<File>) -> AccessLog {
-        AccessLog { sink }
+    pub fn new(enabled: bool) -> AccessLog {
+        AccessLog { enabled }
     }
 
     pub fn enabled(&self) -> bool {
-        self.sink.is_some()
+        self.enabled
     }
 
-    /// Writes one line; a failed write drops the line (logging must not stop serving).
+    /// Writes one line; a line the sink cannot take now is dropped and
+    /// counted there (logging must not stop serving).
     pub fn write(&self, peer: IpAddr, date: &[u8; CLF_LEN], line: &[u8], status: u16, bytes: u64) {
-        if let Some(mut sink) = self.sink.as_ref() {
+        if self.enabled {
             let mut buf = [0u8; ACCESS_LOG_LINE];
             let n = format_line(&mut buf, peer, date, line, status, bytes);
-            let _ = sink.write(&buf[..n]);
+            sink::write_line(&buf[..n]);
         }
     }
 }

@@ -22,6 +22,7 @@ use nix::sys::stat::fstat;
 use nix::unistd::{Gid, Uid, chdir, chroot, fchdir, getgroups, getresgid, getresuid, setgroups, setresgid, setresuid};
 use std::fmt;
 use std::os::fd::BorrowedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 /// How much Landlock is wanted.
@@ -47,6 +48,8 @@ pub struct Plan<'a> {
     pub ids: Option<(Uid, Gid)>,
     /// RLIMIT_NOFILE to fix (soft = hard).
     pub nofile: u64,
+    /// RLIMIT_FSIZE: 0, or the bound a log file on stdout/stderr may reach.
+    pub fsize: u64,
     pub landlock: LandlockMode,
 }
 
@@ -139,7 +142,7 @@ pub fn confine(plan: &Plan<'_>) -> Result<Report, ConfineError> {
     }
     clear_capability_sets()?;
     step("no_new_privs", nix::sys::prctl::set_no_new_privs())?;
-    set_rlimits(plan.nofile)?;
+    set_rlimits(plan.nofile, plan.fsize)?;
     let landlock = apply_landlock(plan)?;
     read_report(plan, landlock)
 }
@@ -246,6 +249,15 @@ pub fn set_rlimit(res: Resource, soft: u64, hard: u64) -> nix::Result<()> {
     setrlimit(res, cap(soft), cap(hard))
 }
 
+/// The value planned for the rlimit `name`.
+fn planned_rlimit(name: &str, nofile: u64, fsize: u64) -> u64 {
+    match name {
+        "NOFILE" => nofile,
+        "FSIZE" => fsize,
+        _ => 0,
+    }
+}
+
 const RLIMITS: [(&str, Resource); 4] = [
     ("NPROC", Resource::RLIMIT_NPROC),
     ("FSIZE", Resource::RLIMIT_FSIZE),
@@ -253,16 +265,17 @@ const RLIMITS: [(&str, Resource); 4] = [
     ("NOFILE", Resource::RLIMIT_NOFILE),
 ];
 
-/// No new processes, no file writes, no core dumps, descriptors fixed at what
-/// the connection table needs; soft = hard so none can be raised again.
-fn set_rlimits(nofile: u64) -> Result<(), ConfineError> {
+/// No new processes, no file writes (beyond a log file's allowance, `fsize`),
+/// no core dumps, descriptors fixed at what the connection table needs;
+/// soft = hard so none can be raised again.
+fn set_rlimits(nofile: u64, fsize: u64) -> Result<(), ConfineError> {
     // SAFETY: ignoring SIGXFSZ installs no handler; a write past RLIMIT_FSIZE
     // then fails with EFBIG instead of killing the server.
     step("ignore SIGXFSZ", unsafe {
         nix::sys::signal::signal(nix::sys::signal::Signal::SIGXFSZ, nix::sys::signal::SigHandler::SigIgn)
     })?;
     for (name, res) in RLIMITS {
-        let v = if name == "NOFILE" { nofile } else { 0 };
+        let v = planned_rlimit(name, nofile, fsize);
         step(&format!("RLIMIT_{name}"), set_rlimit(res, v, v))?;
     }
     Ok(())
@@ -400,7 +413,7 @@ impl Report {
         let mut out = vec![
             format!(
                 "jail root: {} ({})",
-                self.root_path.display(),
+                crate::sink::Escaped(self.root_path.as_os_str().as_bytes()),
                 if self.jailed { "chroot" } else { "not jailed" }
             ),
             format!("uid: real {} effective {} saved {}", self.uid.0, self.uid.1, self.uid.2),
@@ -469,7 +482,7 @@ impl Report {
             bad.push("no_new_privs is not set".to_string());
         }
         for (name, soft, hard) in &self.rlimits {
-            let want = if *name == "NOFILE" { plan.nofile } else { 0 };
+            let want = planned_rlimit(name, plan.nofile, plan.fsize);
             if *soft > want || *hard > want {
                 bad.push(format!("RLIMIT_{name} is {soft}/{hard}, planned {want}"));
             }
@@ -524,7 +537,7 @@ pub fn audit_web_root(root: &std::path::Path, uid: u32, gid: u32) -> Vec<String>
         } else {
             mode & 7
         };
-        let at = path.display();
+        let at = crate::sink::Escaped(path.as_os_str().as_bytes());
         if meta.uid() == uid {
             findings.push(format!("{at} is owned by uid {uid} (its owner can make it writable)"));
         } else if bits & 2 != 0 {
@@ -546,6 +559,98 @@ pub fn audit_web_root(root: &std::path::Path, uid: u32, gid: u32) -> Vec<String>
         }
     }
     findings
+}
+
+/// What a standard output descriptor (1 or 2) was found to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StdOut {
+    /// A pipe, socket, character device or regular file open for writing: kept.
+    Fine,
+    /// Closed: a later `accept` would get this number and mix log lines into a
+    /// client's socket, so it is opened on /dev/null.
+    Closed,
+    /// Anything else (a directory, an O_PATH or read-only descriptor, a block
+    /// device): it could lead out of the jail (`fchdir`) or be written by
+    /// mistake, so it is replaced by /dev/null.
+    Unfit(&'static str),
+}
+
+fn classify_output(fd: i32) -> StdOut {
+    // SAFETY: F_GETFL on a plain descriptor number reads flags; no memory is passed.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return StdOut::Closed;
+    }
+    if flags & libc::O_PATH != 0 {
+        return StdOut::Unfit("an O_PATH descriptor");
+    }
+    if flags & libc::O_ACCMODE == libc::O_RDONLY {
+        return StdOut::Unfit("open read-only");
+    }
+    // SAFETY: the descriptor is open (F_GETFL succeeded) for the duration of this call.
+    let st = match fstat(unsafe { BorrowedFd::borrow_raw(fd) }) {
+        Ok(st) => st,
+        Err(_) => return StdOut::Unfit("not fstat-able"),
+    };
+    match st.st_mode & libc::S_IFMT {
+        libc::S_IFIFO | libc::S_IFSOCK | libc::S_IFCHR | libc::S_IFREG => StdOut::Fine,
+        libc::S_IFDIR => StdOut::Unfit("a directory"),
+        libc::S_IFBLK => StdOut::Unfit("a block device"),
+        _ => StdOut::Unfit("of an unexpected type"),
+    }
+}
+
+/// Points standard descriptor `fd` at /dev/null.
+fn point_at_dev_null(fd: i32) -> Result<(), ConfineError> {
+    let null = nix::fcntl::open(
+        "/dev/null",
+        nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|e| ConfineError(format!("open /dev/null: {e}")))?;
+    let st = step("fstat /dev/null", fstat(&null))?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFCHR {
+        return Err(ConfineError("/dev/null is not a character device".into()));
+    }
+    let raw = std::os::fd::AsRawFd::as_raw_fd(&null);
+    if raw == fd {
+        // It took the closed number itself: keep it open (without close-on-exec).
+        std::mem::forget(null);
+        return Ok(());
+    }
+    // SAFETY: dup2 onto a standard descriptor number; `null` stays owned and is closed on drop.
+    if unsafe { libc::dup2(raw, fd) } < 0 {
+        return Err(ConfineError(format!("dup2 /dev/null to {fd}: {}", Errno::last())));
+    }
+    Ok(())
+}
+
+/// Makes descriptors 0, 1 and 2 safe to carry into the jail. Run first thing,
+/// with `close_inherited`, before anything else is opened: a descriptor the
+/// parent left on a directory outside the web root (`warden … 0</`) would let
+/// `fchdir` leave the chroot, and Landlock does not govern descriptors opened
+/// before it. stdin is never read, so it always becomes /dev/null; stdout and
+/// stderr stay if they are a pipe, socket, character device or regular file
+/// open for writing, else become /dev/null; a closed one is opened on
+/// /dev/null so that no later descriptor (a client socket) takes its number.
+/// Returns one line per descriptor replaced, for the log.
+pub fn stdio_hygiene() -> Result<Vec<String>, ConfineError> {
+    let mut notes = Vec::new();
+    point_at_dev_null(0)?;
+    for (fd, name) in [(1, "stdout"), (2, "stderr")] {
+        match classify_output(fd) {
+            StdOut::Fine => {}
+            StdOut::Closed => {
+                point_at_dev_null(fd)?;
+                notes.push(format!("{name} was closed: opened on /dev/null"));
+            }
+            StdOut::Unfit(what) => {
+                point_at_dev_null(fd)?;
+                notes.push(format!("{name} was {what}: replaced by /dev/null"));
+            }
+        }
+    }
+    Ok(notes)
 }
 
 /// Threads in this process (from /proc, read before the jail); `None` without /proc.

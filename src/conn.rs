@@ -3,8 +3,10 @@
 //! The loop (`server.rs`) calls `on_ready` when poll says the socket is ready;
 //! each state has one function; after a transition the next step is tried at
 //! once, until the socket would block. Buffers are lent by the server: every
-//! connection has a small request-head buffer and a response-head buffer; a
-//! head that outgrows the small buffer borrows one of a few large ones.
+//! connection has a small request-head buffer, a response-head buffer and a
+//! copy of the request line for the access log; a head that outgrows the small
+//! buffer borrows one of a few large ones, and gives it back as soon as its
+//! response is planned (a slow download must not hold it).
 
 use crate::access_log::AccessLog;
 use crate::bufs::LargePool;
@@ -68,6 +70,8 @@ pub struct SlotBufs<'a> {
     pub small: &'a mut [u8],
     /// `RESPONSE_HEAD_CAP` bytes.
     pub resp: &'a mut [u8],
+    /// `REQUEST_LINE_BUF` bytes: the request line being answered, for the access log.
+    pub line: &'a mut [u8],
 }
 
 /// A response body being sent: bytes `offset..end` of `source`'s file.
@@ -125,7 +129,7 @@ enum Step {
 
 /// The request in flight, for its access-log line.
 struct LogEntry {
-    line_start: usize,
+    /// Bytes of the request line copied into the slot's line buffer.
     line_len: usize,
     status: u16,
     /// File body bytes sent.
@@ -139,11 +143,11 @@ pub struct Conn {
     peer: IpAddr,
     state: State,
     /// Bytes held in the head buffer (the small one, or the borrowed large one).
+    /// Once a head is planned, only the bytes after it (a pipelined request).
     in_len: usize,
     /// Bytes at the start of the buffer already searched for the head's end.
     scanned: usize,
-    /// Length of the head being answered; removed from the buffer when done.
-    head_len: usize,
+    /// The large head buffer borrowed while a head outgrows the small one.
     large: Option<u8>,
     served: u32,
     close_after: bool,
@@ -180,12 +184,14 @@ fn first_line(buf: &[u8]) -> (usize, usize) {
 /// offset), so nothing is kept in the scratch buffer between calls.
 /// Returns bytes sent counting head then body; larger bodies send the head only.
 fn send_with_small_body(sock: BorrowedFd<'_>, head: &[u8], body: &Body, file: &File, scratch: &mut [u8]) -> Io {
-    let blen = body.end - body.offset;
-    let fits = usize::try_from(blen).is_ok_and(|b| head.len() + b <= scratch.len());
-    if !fits {
+    // Compared in u64: on a 32-bit board `head.len() + blen as usize` wraps for
+    // a body just under 4 GiB, and the slice below would panic (abort).
+    let room = scratch.len().saturating_sub(head.len()) as u64;
+    let blen = body.end.saturating_sub(body.offset);
+    let fits = |b: &usize| blen <= room && head.len() <= scratch.len() && *b > 0;
+    let Some(total) = usize::try_from(blen).ok().filter(fits).map(|b| head.len() + b) else {
         return io::send(sock, head, true);
-    }
-    let total = head.len() + blen as usize;
+    };
     scratch[..head.len()].copy_from_slice(head);
     match io::pread(file, &mut scratch[head.len()..total], body.offset) {
         Io::Done(k) if head.len() + k == total => io::send(sock, &scratch[..total], false),
@@ -205,7 +211,6 @@ impl Conn {
             },
             in_len: 0,
             scanned: 0,
-            head_len: 0,
             large: None,
             served: 0,
             close_after: false,
@@ -232,12 +237,12 @@ impl Conn {
 
     /// Runs the state machine until it blocks or the connection ends.
     pub fn on_ready(&mut self, bufs: SlotBufs<'_>, sh: &mut Shared<'_>) -> Fate {
-        let SlotBufs { small, resp } = bufs;
+        let SlotBufs { small, resp, line } = bufs;
         loop {
             let step = match self.state {
-                State::Reading { .. } => self.read(small, resp, sh),
-                State::Writing { .. } => self.write_head(resp, small, sh),
-                State::Sending { .. } => self.send_body(small, sh),
+                State::Reading { .. } => self.read(small, resp, line, sh),
+                State::Writing { .. } => self.write_head(resp, line, sh),
+                State::Sending { .. } => self.send_body(line, sh),
                 State::Closing { .. } => self.drain(small),
             };
             match step {
@@ -245,11 +250,11 @@ impl Conn {
                 Step::Wait if self.own_body(sh) => return Fate::Open,
                 Step::Wait => {
                     // No descriptor to keep the response's file with: end it.
-                    self.release(small, sh);
+                    self.release(line, sh);
                     return Fate::Closed;
                 }
                 Step::Close => {
-                    self.release(small, sh);
+                    self.release(line, sh);
                     return Fate::Closed;
                 }
             }
@@ -267,9 +272,10 @@ impl Conn {
     }
 
     /// The connection is being dropped by the loop (deadline passed, or shutdown):
-    /// log what was in flight and give back what it borrowed.
-    pub fn abandon(&mut self, small: &mut [u8], sh: &mut Shared<'_>) {
-        self.release(small, sh);
+    /// log what was in flight and give back what it borrowed. `line` is the
+    /// slot's request-line buffer.
+    pub fn abandon(&mut self, line: &[u8], sh: &mut Shared<'_>) {
+        self.release(line, sh);
     }
 
     /// Shutdown began: idle and half-read connections end now; responses in
@@ -283,8 +289,8 @@ impl Conn {
     }
 
     /// Logs a response cut short and returns a borrowed large buffer.
-    fn release(&mut self, small: &mut [u8], sh: &mut Shared<'_>) {
-        self.write_log(small, sh);
+    fn release(&mut self, line: &[u8], sh: &mut Shared<'_>) {
+        self.write_log(line, sh);
         if let Some(i) = self.large.take() {
             sh.pool.give_back(i);
         }
@@ -304,14 +310,18 @@ impl Conn {
         }
     }
 
-    fn read(&mut self, small: &mut [u8], resp: &mut [u8], sh: &mut Shared<'_>) -> Step {
+    fn read(&mut self, small: &mut [u8], resp: &mut [u8], line: &mut [u8], sh: &mut Shared<'_>) -> Step {
         loop {
             let input = Self::input_ref(self.large, small, sh.pool);
             if self.in_len > 0 && head_end(&input[..self.in_len], self.scanned) {
-                let failure = match request::parse(&input[..self.in_len]) {
+                // Bytes held from the first byte after the answered head, or the error.
+                let outcome = match request::parse(&input[..self.in_len]) {
                     Ok(Parsed::Complete(req, head_len)) => {
-                        self.head_len = head_len;
-                        self.start_log(input);
+                        // Bytes pipelined behind a large head must fit the small
+                        // buffer, where they move once the head is planned; if
+                        // more came, this response ends the connection.
+                        let keep_rest = self.large.is_none() || self.in_len - head_len <= small.len();
+                        self.start_log(&input[..self.in_len], line);
                         let ctx = Ctx {
                             root: sh.root,
                             cfg: sh.cfg,
@@ -319,20 +329,25 @@ impl Conn {
                             date: sh.date,
                             draining: sh.draining,
                         };
-                        let (len, body) = self.plan(&req, resp, sh.files, &ctx);
+                        let (len, body) = self.plan(&req, resp, sh.files, &ctx, keep_rest);
                         self.state = State::Writing {
                             len,
                             sent: 0,
                             body,
                             deadline: sh.now + sh.cfg.write_timeout_ms,
                         };
-                        return Step::Again;
+                        Some(Ok(if keep_rest { head_len } else { self.in_len }))
                     }
                     Ok(Parsed::Partial) => None,
-                    Err(e) => Some(e),
+                    Err(e) => Some(Err(e)),
                 };
-                if let Some(e) = failure {
-                    return self.fail(e, small, resp, sh);
+                match outcome {
+                    Some(Ok(rest)) => {
+                        self.consume(rest, small, sh.pool);
+                        return Step::Again;
+                    }
+                    Some(Err(e)) => return self.fail(e, small, resp, line, sh),
+                    None => {}
                 }
             }
             self.scanned = self.in_len;
@@ -345,10 +360,10 @@ impl Conn {
                     } else {
                         HttpError::UriTooLong
                     };
-                    return self.fail(e, small, resp, sh);
+                    return self.fail(e, small, resp, line, sh);
                 }
                 let Some(i) = sh.pool.borrow() else {
-                    return self.fail(HttpError::ServiceUnavailable, small, resp, sh);
+                    return self.fail(HttpError::ServiceUnavailable, small, resp, line, sh);
                 };
                 sh.pool.get_mut(i)[..self.in_len].copy_from_slice(&small[..self.in_len]);
                 self.large = Some(i);
@@ -373,23 +388,40 @@ impl Conn {
         }
     }
 
-    /// Remembers the request line's place for the access log.
-    fn start_log(&mut self, input: &[u8]) {
-        let (line_start, line_len) = first_line(&input[..self.in_len]);
+    /// Copies the request line out of the held bytes for the access log, so
+    /// the head buffer is free while the response is sent.
+    fn start_log(&mut self, held: &[u8], line: &mut [u8]) {
+        let (start, len) = first_line(held);
+        let n = len.min(line.len());
+        line[..n].copy_from_slice(&held[start..start + n]);
         self.log = Some(LogEntry {
-            line_start,
-            line_len,
+            line_len: n,
             status: 0,
             sent: 0,
             inline_body: 0,
         });
     }
 
+    /// The head is answered: drops the held bytes before `from`, moves the
+    /// rest (a pipelined request) to the front of the small buffer and gives
+    /// a borrowed large buffer back. The caller made sure the rest fits.
+    fn consume(&mut self, from: usize, small: &mut [u8], pool: &mut LargePool) {
+        let rest = self.in_len - from;
+        match self.large.take() {
+            Some(i) => {
+                small[..rest].copy_from_slice(&pool.get(i)[from..self.in_len]);
+                pool.give_back(i);
+            }
+            None => small.copy_within(from..self.in_len, 0),
+        }
+        self.in_len = rest;
+        self.scanned = 0;
+    }
+
     /// Answers a request that cannot be served with an error, then closes.
-    fn fail(&mut self, e: HttpError, small: &mut [u8], resp: &mut [u8], sh: &mut Shared<'_>) -> Step {
-        let input = Self::input(self.large, small, sh.pool);
-        self.head_len = self.in_len;
-        self.start_log(input);
+    fn fail(&mut self, e: HttpError, small: &mut [u8], resp: &mut [u8], line: &mut [u8], sh: &mut Shared<'_>) -> Step {
+        let input = Self::input_ref(self.large, small, sh.pool);
+        self.start_log(&input[..self.in_len], line);
         self.close_after = true;
         let common = Common {
             date: &sh.date.imf,
@@ -401,6 +433,8 @@ impl Conn {
         let (line_start, _) = first_line(&input[..self.in_len]);
         let head = input[line_start..self.in_len].starts_with(b"HEAD ");
         let len = response::error(resp, e, head, &common);
+        // Nothing held is answered after this: the connection closes.
+        self.consume(self.in_len, small, sh.pool);
         self.set_status(e.status());
         self.set_inline_body(if head { 0 } else { e.body().len() });
         self.state = State::Writing {
@@ -434,9 +468,10 @@ impl Conn {
         resp: &mut [u8],
         files: &mut FileCache,
         sh: &Ctx<'_>,
+        keep_rest: bool,
     ) -> (usize, Option<Body>) {
         self.served += 1;
-        let keep_alive = req.keep_alive && self.served < MAX_REQUESTS_PER_CONNECTION && !sh.draining;
+        let keep_alive = req.keep_alive && keep_rest && self.served < MAX_REQUESTS_PER_CONNECTION && !sh.draining;
         let head = req.method == Method::Head;
         let mut common = Common {
             date: &sh.date.imf,
@@ -475,6 +510,7 @@ impl Conn {
                     let body = plan.body.map(|(offset, len)| Body {
                         source,
                         offset,
+                        // offset + len = last + 1 <= the file's size: no overflow.
                         end: offset + len,
                         fallback: !sh.cfg.sendfile,
                     });
@@ -502,7 +538,7 @@ impl Conn {
         (len, body)
     }
 
-    fn write_head(&mut self, resp: &mut [u8], small: &mut [u8], sh: &mut Shared<'_>) -> Step {
+    fn write_head(&mut self, resp: &mut [u8], line: &[u8], sh: &mut Shared<'_>) -> Step {
         let State::Writing {
             len,
             sent,
@@ -539,7 +575,7 @@ impl Conn {
                     entry.sent += entry.inline_body;
                 }
                 match body.take() {
-                    Some(body) if body.offset >= body.end => self.finish(small, sh),
+                    Some(body) if body.offset >= body.end => self.finish(line, sh),
                     Some(body) => {
                         self.state = State::Sending {
                             body,
@@ -547,7 +583,7 @@ impl Conn {
                         };
                         Step::Again
                     }
-                    None => self.finish(small, sh),
+                    None => self.finish(line, sh),
                 }
             }
             Io::WouldBlock => Step::Wait,
@@ -555,11 +591,11 @@ impl Conn {
         }
     }
 
-    fn send_body(&mut self, small: &mut [u8], sh: &mut Shared<'_>) -> Step {
+    fn send_body(&mut self, line: &[u8], sh: &mut Shared<'_>) -> Step {
         let State::Sending { body, deadline } = &mut self.state else {
             return Step::Close;
         };
-        let chunk = usize::try_from(body.end - body.offset)
+        let chunk = usize::try_from(body.end.saturating_sub(body.offset))
             .unwrap_or(usize::MAX)
             .min(SEND_CHUNK);
         let before = body.offset;
@@ -601,7 +637,7 @@ impl Conn {
                 }
                 *deadline = sh.now + sh.cfg.write_timeout_ms;
                 if body.offset >= body.end {
-                    return self.finish(small, sh);
+                    return self.finish(line, sh);
                 }
                 // One chunk per wake-up: let the other connections have a turn.
                 Step::Wait
@@ -612,26 +648,17 @@ impl Conn {
     }
 
     /// The response is complete: log it, then keep the connection for the next
-    /// request (pipelined bytes stay in the buffer) or close it.
-    fn finish(&mut self, small: &mut [u8], sh: &mut Shared<'_>) -> Step {
-        self.write_log(small, sh);
+    /// request (pipelined bytes wait in the small buffer) or close it.
+    fn finish(&mut self, line: &[u8], sh: &mut Shared<'_>) -> Step {
+        self.write_log(line, sh);
         if self.close_after || sh.draining {
             // Half-close so the response is delivered, then drain (RFC 9112 §9.6).
             let _ = self.sock.shutdown(Shutdown::Write);
-            self.release_large(small, sh);
             self.in_len = 0;
             self.state = State::Closing {
                 deadline: sh.now + LINGER_MS,
             };
             return Step::Again;
-        }
-        let input = Self::input(self.large, small, sh.pool);
-        input.copy_within(self.head_len..self.in_len, 0);
-        self.in_len -= self.head_len;
-        self.head_len = 0;
-        self.scanned = 0;
-        if self.in_len <= small.len() {
-            self.release_large(small, sh);
         }
         if self.in_len > 0 {
             // A pipelined request is already here: answer it now, in a turn of its
@@ -650,15 +677,6 @@ impl Conn {
         Step::Wait
     }
 
-    /// Moves held bytes back to the small buffer and returns the large one.
-    fn release_large(&mut self, small: &mut [u8], sh: &mut Shared<'_>) {
-        if let Some(i) = self.large.take() {
-            let n = self.in_len.min(small.len());
-            small[..n].copy_from_slice(&sh.pool.get(i)[..n]);
-            sh.pool.give_back(i);
-        }
-    }
-
     fn drain(&mut self, small: &mut [u8]) -> Step {
         loop {
             match io::recv(self.sock.as_fd(), &mut small[..]) {
@@ -669,16 +687,14 @@ impl Conn {
         }
     }
 
-    fn write_log(&mut self, small: &mut [u8], sh: &mut Shared<'_>) {
+    fn write_log(&mut self, line: &[u8], sh: &mut Shared<'_>) {
         let Some(entry) = self.log.take() else {
             return;
         };
         if !sh.log.enabled() {
             return;
         }
-        let input = Self::input_ref(self.large, small, sh.pool);
-        let end = (entry.line_start + entry.line_len).min(input.len());
-        let line = &input[entry.line_start.min(end)..end];
+        let line = &line[..entry.line_len.min(line.len())];
         sh.log.write(self.peer, &sh.date.clf, line, entry.status, entry.sent);
     }
 }

@@ -23,11 +23,19 @@
 //! response (`Conn::finish`). A connection's next request after a response is
 //! only read in a later turn (no speculative recv).
 //!
+//! Closing: an entry is closed `FILE_CACHE_TTL_MS` after its walk, asked for
+//! again or not (`expire`; the loop wakes up for `next_expiry`), when `lookup`
+//! would walk it again anyway. Otherwise a file deleted or replaced after it
+//! was served would stay open until its path is asked for again or evicted,
+//! and on a router's tmpfs an open unlinked file pins its RAM. With nothing
+//! cached `next_expiry` is `None`: an idle loop sleeps in poll without a timeout.
+//!
 //! Lending: a connection is told a slot, not given a descriptor. It may read
 //! the slot's file only until it returns to poll (`Conn::on_ready` duplicates
-//! the descriptor when a response has to wait), so entries can be replaced
-//! between calls without counting users. All storage is allocated at start-up;
-//! under EMFILE the cache gives its descriptors back before a request fails.
+//! the descriptor when a response has to wait), so entries can be replaced or
+//! closed between calls without counting users. All storage is allocated at
+//! start-up; under EMFILE the cache gives its descriptors back before a
+//! request fails.
 
 use crate::date::Millis;
 use crate::error::HttpError;
@@ -114,6 +122,12 @@ impl Entry {
         self.files = Variants::default();
     }
 
+    /// When the entry must be closed: `FILE_CACHE_TTL_MS` after its walk (the
+    /// moment `lookup` stops trusting it). `None` for an empty slot.
+    fn expires_at(&self) -> Option<Millis> {
+        (self.key_len != 0).then(|| self.walked_at.saturating_add(FILE_CACHE_TTL_MS))
+    }
+
     fn is(&self, key: &[u8], dir: bool) -> bool {
         self.key_len == key.len() && self.dir == dir && &self.key[..self.key_len] == key
     }
@@ -148,6 +162,26 @@ impl FileCache {
         self.turn += 1;
     }
 
+    /// Closes every entry whose time is up (`next_expiry` ≤ `now`), so a file
+    /// nobody asks for again is not held open past the TTL. Only between calls
+    /// that lend slots (module doc: Lending). Returns the entries closed.
+    pub fn expire(&mut self, now: Millis) -> usize {
+        let mut closed = 0;
+        for e in &mut self.entries {
+            if e.expires_at().is_some_and(|t| t <= now) {
+                e.clear();
+                closed += 1;
+            }
+        }
+        closed
+    }
+
+    /// The earliest time `expire` has an entry to close; `None` while the cache
+    /// holds nothing (the loop may then sleep without a timeout).
+    pub fn next_expiry(&self) -> Option<Millis> {
+        self.entries.iter().filter_map(Entry::expires_at).min()
+    }
+
     /// Open descriptors held (for tests and the log).
     pub fn open_files(&self) -> usize {
         let e = self.entries.iter();
@@ -175,7 +209,7 @@ impl FileCache {
         let key = path.as_bytes();
         let dir = path.trailing_slash;
         if let Some(i) = self.entries.iter().position(|e| e.is(key, dir)) {
-            if now < self.entries[i].walked_at.saturating_add(FILE_CACHE_TTL_MS) {
+            if self.entries[i].expires_at().is_some_and(|t| now < t) {
                 if let Some(hit) = self.revalidate(i, accepts_gzip) {
                     self.entries[i].used = self.lookups;
                     return hit;
@@ -356,6 +390,68 @@ mod tests {
             "walked again"
         );
         assert_eq!(c.open_files(), 2, "the file and its .gz");
+    }
+
+    #[test]
+    fn nothing_cached_no_expiry() {
+        let mut c = FileCache::new();
+        assert_eq!(c.next_expiry(), None, "an idle loop must sleep without a timeout");
+        assert_eq!(c.expire(Millis::MAX), 0);
+        assert_eq!(c.next_expiry(), None);
+    }
+
+    #[test]
+    fn entries_close_ttl_after_their_walk_then_none() {
+        if FILE_CACHE_ENTRIES < 2 {
+            return;
+        }
+        let d = Dir::new("expire");
+        d.file("a.txt", "a");
+        d.file("b.txt", "b");
+        d.file("b.txt.gz", "gz");
+        let root = d.fd();
+        let mut c = FileCache::new();
+        slot(&mut c, &root, "/a.txt", false, 0);
+        slot(&mut c, &root, "/b.txt", true, 500);
+        assert_eq!(c.open_files(), 3);
+        assert_eq!(c.next_expiry(), Some(FILE_CACHE_TTL_MS));
+        // A hit does not postpone it: the entry is walked again at the TTL anyway.
+        slot(&mut c, &root, "/a.txt", false, FILE_CACHE_TTL_MS - 1);
+        assert_eq!(c.next_expiry(), Some(FILE_CACHE_TTL_MS));
+        assert_eq!(c.expire(FILE_CACHE_TTL_MS - 1), 0, "not yet");
+        assert_eq!(c.open_files(), 3);
+        assert_eq!(c.expire(FILE_CACHE_TTL_MS), 1, "a.txt's time is up");
+        assert_eq!(c.open_files(), 2, "b.txt and its .gz remain");
+        assert_eq!(c.next_expiry(), Some(500 + FILE_CACHE_TTL_MS));
+        assert_eq!(c.expire(500 + FILE_CACHE_TTL_MS), 1, "both of b's descriptors");
+        assert_eq!(c.open_files(), 0);
+        assert_eq!(c.next_expiry(), None, "all expired: the loop may sleep");
+        // Served again: cached again, with a new deadline.
+        let t = 3 * FILE_CACHE_TTL_MS;
+        slot(&mut c, &root, "/a.txt", false, t);
+        assert_eq!(c.next_expiry(), Some(t + FILE_CACHE_TTL_MS));
+    }
+
+    #[test]
+    fn deleted_file_closed_at_expiry_without_another_lookup() {
+        if FILE_CACHE_ENTRIES == 0 {
+            return;
+        }
+        let d = Dir::new("deleted");
+        d.file("fw.bin", "firmware");
+        let root = d.fd();
+        let mut c = FileCache::new();
+        let (s, gz) = slot(&mut c, &root, "/fw.bin", false, 10);
+        std::fs::remove_file(d.0.join("fw.bin")).unwrap();
+        let f = c.file(s, gz).expect("still open until its time is up");
+        match path::file_meta(f) {
+            Ok(Stat::Regular { linked, .. }) => assert!(!linked, "unlinked but pinned"),
+            _ => panic!("fstat of the cached file"),
+        }
+        assert_eq!(c.expire(10 + FILE_CACHE_TTL_MS), 1);
+        assert!(c.file(s, gz).is_none());
+        assert_eq!(c.open_files(), 0);
+        assert_eq!(c.next_expiry(), None);
     }
 
     /// Size of the cached answer for `p`.

@@ -148,6 +148,20 @@ pub const SPARE_FDS: usize = 16 + MAX_LISTENERS + 2 * FILE_CACHE_ENTRIES;
 /// One access-log line: address, time, a request line cut to fit, status, bytes.
 pub const ACCESS_LOG_LINE: usize = 512;
 
+/// Longest request line kept in an access-log line; the rest is cut (`...`).
+pub const MAX_LOGGED_LINE: usize = 300;
+
+/// Per-slot copy of the request line, taken when the head is planned so the
+/// head buffer (and a borrowed large one) is free while the response is sent;
+/// one byte more than is logged tells a cut line from one that fits.
+pub const REQUEST_LINE_BUF: usize = MAX_LOGGED_LINE + 1;
+
+/// How far a regular file on stdout/stderr (a log file) may grow while
+/// warden runs: RLIMIT_FSIZE is its size at start plus this, instead of 0. A
+/// router's /var/log is RAM (tmpfs): the log must not grow without bound;
+/// restarting (or rotating and restarting) starts a new allowance.
+pub const LOG_FILE_GROWTH: u64 = 16 * 1024 * 1024;
+
 // Build-time capacities must make sense together; a bad board profile fails here.
 const _: () = assert!(
     MAX_CONNECTIONS >= 1 && MAX_CONNECTIONS <= 65_536,

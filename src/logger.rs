@@ -1,36 +1,83 @@
 //! Diagnostics to stderr through the `log` facade: one line per record,
-//! formatted into a fixed buffer and written with one write(2).
+//! formatted into a fixed buffer and handed whole to the log sink (`sink.rs`),
+//! which never blocks and never panics.
 //!
 //! It replaces simple_logger, which prints with `eprintln!`: that panics when
 //! the write fails, and after confinement it can fail (stderr redirected to a
-//! file meets RLIMIT_FSIZE 0 with EFBIG). A confined server must never die of
-//! a log line, and a log line should not allocate. Failed writes are dropped.
+//! file meets RLIMIT_FSIZE with EFBIG). A confined server must never die of
+//! a log line, and a log line should not allocate.
+//!
+//! Every control character in a message (C0, DEL, C1: a newline, a carriage
+//! return, a terminal escape) is written as `\xHH`, whatever put it there, so
+//! no value in a message can start a second, genuine-looking line. Bytes from
+//! outside (file names) are passed as `sink::Escaped`, which also shows
+//! non-UTF-8 bytes and backslashes as `\xHH`.
 
+use crate::sink;
 use log::{LevelFilter, Log, Metadata, Record};
 use std::fmt::Write as _;
 use std::io::Write as _;
 
 /// Longest log line; longer messages are cut (and still end in a newline).
-const LINE: usize = 1024;
+const LINE: usize = sink::MAX_LINE;
 
 struct StderrLogger;
 
 static LOGGER: StderrLogger = StderrLogger;
 
-/// A `fmt::Write` over a fixed buffer that drops what does not fit.
+/// A `fmt::Write` over a fixed buffer that escapes control characters and
+/// drops what does not fit.
 struct Line {
     buf: [u8; LINE],
     len: usize,
+    /// A piece did not fit: the line is cut there (a later, shorter piece must not follow).
+    cut: bool,
+}
+
+impl Line {
+    fn new() -> Line {
+        Line {
+            buf: [0; LINE],
+            len: 0,
+            cut: false,
+        }
+    }
+
+    /// Appends a whole character or escape, keeping one byte for the newline.
+    fn put(&mut self, bytes: &[u8]) {
+        let room = LINE - 1 - self.len;
+        if self.cut || bytes.len() > room {
+            self.cut = true;
+            return;
+        }
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
 }
 
 impl std::fmt::Write for Line {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let room = LINE - 1 - self.len; // keep one byte for the newline
-        let n = s.len().min(room);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
+        for c in s.chars() {
+            if c.is_control() {
+                let mut utf8 = [0u8; 4];
+                for &b in c.encode_utf8(&mut utf8).as_bytes() {
+                    let (esc, n) = sink::escape_byte(b);
+                    self.put(&esc[..n]);
+                }
+            } else {
+                let mut utf8 = [0u8; 4];
+                self.put(c.encode_utf8(&mut utf8).as_bytes());
+            }
+        }
         Ok(())
     }
+}
+
+/// Formats a record's line (newline included) into `line`.
+fn format_record(line: &mut Line, level: log::Level, target: &str, args: &std::fmt::Arguments<'_>) {
+    let _ = write!(line, "{level:<5} [{target}] {args}");
+    line.buf[line.len] = b'\n';
+    line.len += 1;
 }
 
 impl Log for StderrLogger {
@@ -42,10 +89,9 @@ impl Log for StderrLogger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let mut line = Line { buf: [0; LINE], len: 0 };
-        let _ = write!(line, "{:<5} [{}] {}", record.level(), record.target(), record.args());
-        line.buf[line.len] = b'\n';
-        let _ = std::io::stderr().write_all(&line.buf[..=line.len]);
+        let mut line = Line::new();
+        format_record(&mut line, record.level(), record.target(), record.args());
+        sink::write_line(&line.buf[..line.len]);
     }
 
     fn flush(&self) {}
@@ -58,12 +104,70 @@ pub fn init(level: LevelFilter) -> Result<(), log::SetLoggerError> {
     Ok(())
 }
 
-/// Prints a line to stdout without panicking when the write fails (`--check`);
-/// returns whether it was written.
+/// Writes a plain line (no level) to stderr through the sink: start-up
+/// announcements and fatal errors. Control characters are escaped as in log lines.
+pub fn say(args: std::fmt::Arguments<'_>) {
+    let mut line = Line::new();
+    let _ = line.write_fmt(args);
+    line.buf[line.len] = b'\n';
+    sink::write_line(&line.buf[..=line.len]);
+}
+
+/// Prints a line to stdout (`--check`, `--help`) without panicking when the
+/// write fails; returns whether it was written. Blocking on purpose: the
+/// report is the whole job of `--check`, and the loop is not running.
 pub fn print_line(text: &str) -> bool {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush())
         .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(args: std::fmt::Arguments<'_>) -> String {
+        let mut line = Line::new();
+        format_record(&mut line, log::Level::Warn, "warden", &args);
+        String::from_utf8(line.buf[..line.len].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn control_characters_cannot_start_a_line() {
+        let name = "x\nINFO  [warden] confinement: no_new_privs: 1\r\x1b[2J\u{9b}";
+        let l = render(format_args!("web root: {name} is executable"));
+        assert_eq!(l.matches('\n').count(), 1);
+        assert!(l.ends_with('\n'));
+        assert_eq!(
+            l,
+            "WARN  [warden] web root: x\\x0aINFO  [warden] confinement: no_new_privs: 1\\x0d\\x1b[2J\\xc2\\x9b is executable\n"
+        );
+    }
+
+    #[test]
+    fn outside_bytes_show_as_the_access_log_does() {
+        let raw: &[u8] = b"a\xff\\b\"\n";
+        let l = render(format_args!("{}", sink::Escaped(raw)));
+        assert_eq!(l, "WARN  [warden] a\\xff\\x5cb\\x22\\x0a\n");
+    }
+
+    #[test]
+    fn long_lines_are_cut_and_still_end_in_a_newline() {
+        let long = "y".repeat(5000);
+        let l = render(format_args!("{long}"));
+        assert_eq!(l.len(), LINE);
+        assert!(l.ends_with("y\n"));
+        let nl = "\n".repeat(2000);
+        let l = render(format_args!("{nl}"));
+        assert_eq!(l.matches('\n').count(), 1);
+        assert!(l.len() <= LINE);
+    }
+
+    #[test]
+    fn non_ascii_text_passes() {
+        let l = render(format_args!("caf\u{e9} \u{2264} 400 KiB"));
+        assert_eq!(l, "WARN  [warden] caf\u{e9} \u{2264} 400 KiB\n");
+    }
 }

@@ -1,9 +1,12 @@
 //! warden's start-up sequence, in this order, every step fatal on error:
-//! inherited descriptors closed → flags → validated config (ids resolved while /etc/passwd is visible) →
+//! inherited descriptors closed, stdin/stdout/stderr made safe (`confine::stdio_hygiene`)
+//! → log sink over stderr (never blocks) → flags → validated config (ids resolved while /etc/passwd is visible) →
 //! logger → web root directory → listeners → stderr for the access log →
 //! signals → descriptor limit → web-root audit → confinement (chroot, id
 //! drop, no_new_privs, rlimits, Landlock) → report → serve. No thread exists
-//! before the drop. Exit codes: 0 after a clean shutdown (or a `--check` that
+//! before the drop. Nothing prints with `println!`/`eprintln!` (they panic when a
+//! write fails, e.g. EFBIG on a log file at its RLIMIT_FSIZE): stdout through
+//! `logger::print_line`, stderr through the sink. Exit codes: 0 after a clean shutdown (or a `--check` that
 //! found everything as planned), 1 if the loop fails or `--check` finds a
 //! shortfall, 2 for a bad command line or a start-up failure.
 
@@ -12,14 +15,15 @@ use nix::sys::resource::Resource;
 use nix::sys::signal::{SigHandler, SigSet, Signal, signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::stat::Mode;
-use std::fs::File;
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 use warden::config::Config;
 use warden::confine::{self, LandlockMode, Plan};
-use warden::limits::SPARE_FDS;
+use warden::limits::{LOG_FILE_GROWTH, SPARE_FDS};
 use warden::server::Server;
-use warden::{cli, listen, logger};
+use warden::sink::Escaped;
+use warden::{cli, listen, logger, sink};
 
 /// A start-up failure: one line for stderr, exit code 2.
 struct Fatal(String);
@@ -43,6 +47,21 @@ impl From<Fatal> for Stop {
 fn main() -> ExitCode {
     // Before warden opens anything: nothing the parent left open may outlive the jail.
     let inherited = confine::close_inherited();
+    // Then 0, 1 and 2: none may lead out of the jail, and none may stay closed.
+    let stdio_notes = match confine::stdio_hygiene() {
+        Ok(notes) => notes,
+        Err(e) => {
+            logger::say(format_args!("warden: standard descriptors: {e}"));
+            return ExitCode::from(2);
+        }
+    };
+    let sink_mode = match sink::install(std::io::stderr().as_fd()) {
+        Ok(how) => how,
+        Err(e) => {
+            logger::say(format_args!("warden: stderr: {e}"));
+            return ExitCode::from(2);
+        }
+    };
     // Threads that exist before warden's own code runs are not warden's (qemu-user
     // runs one of its own): the drop must happen with no thread warden started.
     let threads_at_entry = confine::thread_count();
@@ -51,18 +70,24 @@ fn main() -> ExitCode {
         Ok(a) => a,
         Err((text, code)) => {
             if code == 0 {
-                println!("{text}");
+                logger::print_line(&text);
             } else {
-                eprintln!("{text}");
+                logger::say(format_args!("{text}"));
             }
             return ExitCode::from(code);
         }
     };
     let check = args.check;
-    match start(args, threads_at_entry, inherited) {
+    let early = Early {
+        threads_at_entry,
+        inherited,
+        stdio_notes,
+        sink_mode,
+    };
+    match start(args, early) {
         Ok(None) => ExitCode::SUCCESS,
         Err(Stop::Confinement(Confinement(msg))) => {
-            eprintln!("warden: {msg}");
+            logger::say(format_args!("warden: {msg}"));
             ExitCode::from(if check { 1 } else { 2 })
         }
         Ok(Some(mut server)) => match server.run() {
@@ -76,23 +101,41 @@ fn main() -> ExitCode {
             }
         },
         Err(Stop::Fatal(Fatal(msg))) => {
-            eprintln!("warden: {msg}");
+            logger::say(format_args!("warden: {msg}"));
             ExitCode::from(2)
         }
     }
 }
 
+/// What `main` found before the flags were read, for the log.
+struct Early {
+    threads_at_entry: Option<usize>,
+    inherited: Option<usize>,
+    stdio_notes: Vec<String>,
+    sink_mode: &'static str,
+}
+
 /// Everything before the loop; `Ok(None)` after a successful `--check`.
-fn start(args: cli::Args, threads_at_entry: Option<usize>, inherited: Option<usize>) -> Result<Option<Server>, Stop> {
+fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
+    let Early {
+        threads_at_entry,
+        inherited,
+        stdio_notes,
+        sink_mode,
+    } = early;
     let mut cfg = Config::from_args(args).map_err(Fatal)?;
     logger::init(cfg.log_level).map_err(|e| Fatal(format!("logger: {e}")))?;
+    for note in &stdio_notes {
+        log::warn!("{note}");
+    }
+    log::debug!("log output: stderr is a {sink_mode}");
 
     let root = open(
         &cfg.root,
         OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
         Mode::empty(),
     )
-    .map_err(|e| Fatal(format!("--root {}: {e}", cfg.root.display())))?;
+    .map_err(|e| Fatal(format!("--root {}: {e}", Escaped(cfg.root.as_os_str().as_bytes()))))?;
 
     let mut listeners = Vec::with_capacity(cfg.listen.len());
     for addr in &cfg.listen {
@@ -100,15 +143,9 @@ fn start(args: cli::Args, threads_at_entry: Option<usize>, inherited: Option<usi
         let bound = l.local_addr().map_err(|e| Fatal(format!("{addr}: {e}")))?;
         listeners.push(l);
         // Printed, not logged: scripts and tests read the real port from here.
-        eprintln!("listening on http://{bound}");
+        logger::say(format_args!("listening on http://{bound}"));
     }
 
-    let access_log = if cfg.access_log {
-        let stderr = std::io::stderr().as_fd().try_clone_to_owned();
-        Some(File::from(stderr.map_err(|e| Fatal(format!("stderr: {e}")))?))
-    } else {
-        None
-    };
     let stop = stop_signals()?;
     cfg.serve.max_connections = fit_descriptor_limit(cfg.serve.max_connections);
     // Fixed for good by the confinement: exactly what the table needs.
@@ -134,11 +171,12 @@ fn start(args: cli::Args, threads_at_entry: Option<usize>, inherited: Option<usi
     if !privileged {
         log::info!("started as uid {uid}: no chroot or id change possible; Landlock alone confines file access");
     }
-    if is_regular_file(std::io::stderr().as_fd()) {
-        log::warn!("stderr is a regular file: RLIMIT_FSIZE 0 will drop log lines; pipe stderr to a logger");
-    }
-    if cfg.check && is_regular_file(std::io::stdout().as_fd()) {
-        log::warn!("stdout is a regular file: RLIMIT_FSIZE 0 will stop the report; pipe it instead");
+    let fsize = log_file_limit();
+    if fsize > 0 {
+        log::info!(
+            "stdout/stderr is a regular file: RLIMIT_FSIZE {fsize} (its size now + {LOG_FILE_GROWTH}) instead of 0; \
+             log lines past that size are dropped"
+        );
     }
     match (threads_at_entry, confine::thread_count()) {
         (Some(entry), Some(now)) if now > entry => {
@@ -156,6 +194,7 @@ fn start(args: cli::Args, threads_at_entry: Option<usize>, inherited: Option<usi
         chroot: privileged && cfg.chroot,
         ids: privileged.then(|| (nix::unistd::Uid::from_raw(uid), nix::unistd::Gid::from_raw(gid))),
         nofile,
+        fsize,
         landlock: if cfg.require_landlock {
             LandlockMode::Required
         } else {
@@ -194,18 +233,29 @@ fn start(args: cli::Args, threads_at_entry: Option<usize>, inherited: Option<usi
     }
     log::info!(
         "serving {} with {} connection slots",
-        cfg.root.display(),
+        Escaped(cfg.root.as_os_str().as_bytes()),
         cfg.serve.max_connections
     );
-    Ok(Some(Server::new(cfg.serve, root, listeners, stop, access_log)))
+    Ok(Some(Server::new(cfg.serve, root, listeners, stop, cfg.access_log)))
 }
 
-/// RLIMIT_FSIZE 0 makes writes to a regular file fail: warn if stderr or stdout is one.
-fn is_regular_file(fd: std::os::fd::BorrowedFd<'_>) -> bool {
-    nix::sys::stat::fstat(fd).is_ok_and(|st| {
-        nix::sys::stat::SFlag::from_bits_truncate(st.st_mode) & nix::sys::stat::SFlag::S_IFMT
-            == nix::sys::stat::SFlag::S_IFREG
-    })
+/// RLIMIT_FSIZE for the confined process. 0 (no file writes at all) unless
+/// stdout or stderr is a regular file (`warden … >>/var/log/warden.log 2>&1`,
+/// as BusyBox init scripts do): then that file may grow by `LOG_FILE_GROWTH`
+/// from its size now, and writes past that fail with EFBIG (SIGXFSZ is
+/// ignored), which the log sink counts as dropped lines.
+fn log_file_limit() -> u64 {
+    let size = |fd: std::os::fd::BorrowedFd<'_>| {
+        nix::sys::stat::fstat(fd)
+            .ok()
+            .filter(|st| st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFREG)
+            .map(|st| u64::try_from(st.st_size).unwrap_or(0))
+    };
+    let biggest = [std::io::stdout().as_fd(), std::io::stderr().as_fd()]
+        .into_iter()
+        .filter_map(size)
+        .max();
+    biggest.map_or(0, |s| s.saturating_add(LOG_FILE_GROWTH))
 }
 
 /// SIGTERM and SIGINT become readable events on a signalfd that the loop

@@ -131,7 +131,6 @@ pub struct FileMeta {
     pub size: u64,
     pub mtime_sec: i64,
     pub mtime_nsec: u32,
-    pub ino: u64,
 }
 
 /// An open regular file and its metadata.
@@ -214,7 +213,6 @@ pub fn file_meta(file: &File) -> Result<Stat, HttpError> {
         size: st.size(),
         mtime_sec: st.mtime(),
         mtime_nsec: u32::try_from(st.mtime_nsec()).unwrap_or(0),
-        ino: st.ino(),
     };
     Ok(Stat::Regular {
         meta,

@@ -125,6 +125,18 @@ mod tests {
     }
 
     #[test]
+    fn largest_representation() {
+        let len = u64::MAX;
+        assert_eq!(parse(b"bytes=0-", len), one(0, u64::MAX - 1));
+        assert_eq!(parse(b"bytes=-1", len), one(u64::MAX - 1, u64::MAX - 1));
+        assert_eq!(
+            parse(b"bytes=18446744073709551614-", len),
+            one(u64::MAX - 1, u64::MAX - 1)
+        );
+        assert_eq!(parse(b"bytes=18446744073709551615-", len), Unsatisfiable);
+    }
+
+    #[test]
     fn over_4_gib_offsets() {
         let len = 5u64 << 30;
         assert_eq!(

@@ -87,22 +87,44 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
     let head_len = match raw.parse(buf) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
-        Err(httparse::Error::TooManyHeaders) => return Err(HttpError::HeaderFieldsTooLarge),
-        Err(httparse::Error::Version) => return Err(version_error(buf)),
-        Err(_) => return Err(HttpError::BadRequest),
+        Err(httparse::Error::Version) => return parse_other_version(buf),
+        Err(e) => return Err(syntax_error(e)),
     };
     let version = match raw.version {
         Some(0) => Version::Http10,
         Some(1) => Version::Http11,
         _ => return Err(HttpError::VersionNotSupported),
     };
-    let method = match raw.method {
-        Some("GET") => Method::Get,
-        Some("HEAD") => Method::Head,
-        Some(m) if KNOWN_METHODS.contains(&m) => return Err(HttpError::MethodNotAllowed),
+    let (Some(method), Some(target)) = (raw.method, raw.path) else {
+        return Err(HttpError::BadRequest);
+    };
+    typed(method, target, version, raw.headers, head_len)
+}
+
+/// An httparse error other than `Version`, as a status.
+fn syntax_error(e: httparse::Error) -> HttpError {
+    match e {
+        httparse::Error::TooManyHeaders => HttpError::HeaderFieldsTooLarge,
+        _ => HttpError::BadRequest,
+    }
+}
+
+/// Applies RFC 9110/9112 rules to what httparse found: method, then target
+/// length, target bytes and form, then the fields.
+fn typed<'b>(
+    method: &str,
+    target: &'b str,
+    version: Version,
+    fields: &[httparse::Header<'b>],
+    head_len: usize,
+) -> Result<Parsed<'b>, HttpError> {
+    let method = match method {
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
+        m if KNOWN_METHODS.contains(&m) => return Err(HttpError::MethodNotAllowed),
         _ => return Err(HttpError::NotImplemented),
     };
-    let target = raw.path.ok_or(HttpError::BadRequest)?.as_bytes();
+    let target = target.as_bytes();
     if target.len() > MAX_TARGET_LEN {
         return Err(HttpError::UriTooLong);
     }
@@ -117,7 +139,7 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
     let mut content_length = None;
     let (mut close, mut keep_alive) = (false, false);
     let (mut ims, mut ius, mut range, mut if_range) = (Single::Absent, Single::Absent, Single::Absent, Single::Absent);
-    for h in raw.headers.iter() {
+    for h in fields {
         let name = h.name.as_bytes();
         let value = h.value.trim_ascii();
         let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
@@ -180,20 +202,60 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
     Ok(Parsed::Complete(req, head_len))
 }
 
-/// httparse says "bad version" both for `HTTP/2.0` and for garbage. A request
-/// line of the right shape with another version is 505 (RFC 9110 §15.6.6);
-/// anything else is 400.
-fn version_error(buf: &[u8]) -> HttpError {
+/// httparse knows only `HTTP/1.0` and `HTTP/1.1` and says "bad version" for
+/// anything else, garbage included. Judged here on the request line (after the
+/// empty lines httparse skipped, RFC 9112 §2.2):
+/// - `HTTP/1.2` to `HTTP/1.9`: a later minor version of HTTP/1, processed as
+///   HTTP/1.1, the highest minor version warden conforms to (RFC 9110 §2.5);
+///   the response is HTTP/1.1 with 1.1 semantics (Host required, persistent);
+/// - another well-formed `HTTP/d.d` (`HTTP/2.0`, `HTTP/0.9`): 505 (RFC 9110 §15.6.6);
+/// - anything else (`HTTP/1.10`, `HTTP/1.x`): not `HTTP-name "/" DIGIT "." DIGIT`
+///   (RFC 9112 §2.3), so an invalid request line: 400.
+fn parse_other_version(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
+    let digit = later_minor_digit(buf)?;
+    // Method and target, checked by httparse exactly as in a 1.1 request: on
+    // `METHOD SP TARGET SP HTTP/1.` it stops before the missing minor digit
+    // (Partial), with method and path filled in (httparse documents reading
+    // them after a Partial). Nothing is copied: the head is never rewritten.
+    let mut raw = httparse::Request::new(&mut []);
+    match raw.parse(&buf[..digit]) {
+        Ok(httparse::Status::Partial) => {}
+        Ok(httparse::Status::Complete(_)) => return Err(HttpError::BadRequest),
+        Err(e) => return Err(syntax_error(e)),
+    }
+    let (Some(method), Some(target)) = (raw.method, raw.path) else {
+        return Err(HttpError::BadRequest);
+    };
+    // The line ends right after the digit (`later_minor_digit` saw to that):
+    // with CRLF or LF, or the buffer ends first (a CR at most), as in a Partial.
+    let fields_at = match &buf[digit + 1..] {
+        [b'\r', b'\n', ..] => digit + 3,
+        [b'\n', ..] => digit + 2,
+        _ => return Ok(Parsed::Partial),
+    };
+    // The field lines and the blank line, as httparse parses them after any request line.
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let (fields_len, fields) = match httparse::parse_headers(&buf[fields_at..], &mut headers) {
+        Ok(httparse::Status::Complete(done)) => done,
+        Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
+        Err(e) => return Err(syntax_error(e)),
+    };
+    typed(method, target, Version::Http11, fields, fields_at + fields_len)
+}
+
+/// Where the minor digit of a `METHOD SP TARGET SP HTTP/1.d` request line with
+/// d ≥ 2 is in `buf`; the error for any other line httparse refused the version of.
+fn later_minor_digit(buf: &[u8]) -> Result<usize, HttpError> {
     // Skip the empty lines httparse skipped (RFC 9112 §2.2); a bare CR among
     // them is a NewLine error and never gets here.
     let start = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(buf.len());
-    let buf = &buf[start..];
-    let line_end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
-    let line = buf[..line_end].strip_suffix(b"\r").unwrap_or(&buf[..line_end]);
+    let line = &buf[start..];
+    let line_end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
+    let line = line[..line_end].strip_suffix(b"\r").unwrap_or(&line[..line_end]);
     let mut parts = line.split(|&b| b == b' ');
     let (Some(method), Some(target), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return HttpError::BadRequest;
+        return Err(HttpError::BadRequest);
     };
     let shaped = !method.is_empty()
         && !target.is_empty()
@@ -202,10 +264,14 @@ fn version_error(buf: &[u8]) -> HttpError {
         && version[5].is_ascii_digit()
         && version[6] == b'.'
         && version[7].is_ascii_digit();
-    if shaped {
-        HttpError::VersionNotSupported
+    if !shaped {
+        return Err(HttpError::BadRequest);
+    }
+    if version[5] == b'1' && version[7] >= b'2' {
+        // start + "METHOD SP TARGET SP HTTP/1."
+        Ok(start + method.len() + target.len() + 9)
     } else {
-        HttpError::BadRequest
+        Err(HttpError::VersionNotSupported)
     }
 }
 
@@ -395,13 +461,139 @@ mod tests {
             ("BREW / HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::NotImplemented),
             ("get / HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::NotImplemented),
             ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", HttpError::VersionNotSupported),
-            ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::VersionNotSupported),
+            ("GET / HTTP/0.9\r\nHost: a\r\n\r\n", HttpError::VersionNotSupported),
             ("GET / http/1.1\r\nHost: a\r\n\r\n", HttpError::BadRequest),
             ("GET / HTTP/1.1 x\r\nHost: a\r\n\r\n", HttpError::BadRequest),
             ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::BadRequest),
             ("GET example.com:80 HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::BadRequest),
         ] {
             assert_eq!(error(raw), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn rfc9110_2_5_later_minor_version_is_processed_as_1_1() {
+        let r = complete("GET /a/b.html?x=1 HTTP/1.2\r\nHost: dev\r\n\r\n");
+        assert_eq!((r.method, r.version), (Method::Get, Version::Http11));
+        assert_eq!((r.path, r.query), (&b"/a/b.html"[..], Some(&b"x=1"[..])));
+        assert!(r.keep_alive, "1.1 semantics: persistent by default");
+        let r = complete("HEAD / HTTP/1.9\nHost: a\nConnection: close\nRange: bytes=0-1\n\n");
+        assert_eq!(
+            (r.method, r.version, r.keep_alive),
+            (Method::Head, Version::Http11, false)
+        );
+        assert_eq!(r.range, Some(&b"bytes=0-1"[..]));
+        let r = complete("\r\n\nGET http://h:80/x HTTP/1.3\r\nHost: a\r\n\r\n");
+        assert_eq!((r.path, r.version), (&b"/x"[..], Version::Http11));
+        // Bytes after the head are the next request.
+        let two = b"GET /1 HTTP/1.2\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n";
+        match parse(two) {
+            Ok(Parsed::Complete(r, n)) => assert_eq!((r.path, n), (&b"/1"[..], two.len() / 2)),
+            other => panic!("{other:?}"),
+        }
+        for cut in [
+            "GET / HTTP/1.2",
+            "GET / HTTP/1.2\r",
+            "GET / HTTP/1.2\r\n",
+            "GET / HTTP/1.2\r\nHost: a\r\n",
+            "GET / HTTP/1.2\nHost: a\n",
+        ] {
+            assert!(matches!(parse(cut.as_bytes()), Ok(Parsed::Partial)), "{cut:?}");
+        }
+        // The same checks as a 1.1 request, in the same order.
+        let many: String = (0..40).map(|i| format!("X-{i}: v\r\n")).collect();
+        let long = format!("GET /{} HTTP/1.2\r\nHost: a\r\n\r\n", "a".repeat(MAX_TARGET_LEN));
+        for (raw, want) in [
+            ("GET / HTTP/1.2\r\n\r\n", HttpError::BadRequest),
+            ("GET / HTTP/1.2\r\nHost: a\r\nHost: a\r\n\r\n", HttpError::BadRequest),
+            ("POST / HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::MethodNotAllowed),
+            ("BREW / HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::NotImplemented),
+            ("OPTIONS /a\"b HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::MethodNotAllowed),
+            ("GET /a\"b HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::BadRequest),
+            ("GET /a\x7fb HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::BadRequest),
+            ("G\tET / HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::BadRequest),
+            ("GET * HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::BadRequest),
+            ("GET / HTTP/1.2\r\n Host: a\r\n\r\n", HttpError::BadRequest),
+            ("GET / HTTP/1.2\r\nHost: a\r\nX: a\r\n b\r\n\r\n", HttpError::BadRequest),
+            ("GET / HTTP/1.2\r\nHost: a\r\nX: a\rb\r\n\r\n", HttpError::BadRequest),
+            (
+                "GET / HTTP/1.2\r\nHost: a\r\nContent-Length: 1\r\n\r\n",
+                HttpError::ContentTooLarge,
+            ),
+            (
+                "GET / HTTP/1.2\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+                HttpError::BadRequest,
+            ),
+            (
+                &format!("GET / HTTP/1.2\r\nHost: a\r\n{many}\r\n"),
+                HttpError::HeaderFieldsTooLarge,
+            ),
+            (&long, HttpError::UriTooLong),
+        ] {
+            assert_eq!(error(raw), want, "{raw:?}");
+        }
+    }
+
+    /// Differential: a head with `HTTP/1.2` gets exactly what the same head
+    /// with `HTTP/1.1` gets (value, error or Partial), over combinations of
+    /// request-line and field-line quirks.
+    #[test]
+    fn rfc9110_2_5_later_minor_parses_like_1_1() {
+        let methods = ["GET", "HEAD", "POST", "BREW", "G\tET", "", "\r\nGET"];
+        let targets = ["/", "/a?b", "/a\"b", "*", "http://h/x", "/a b", "/\x7f", "/\u{e9}", ""];
+        let ends = ["\r\n", "\n", "\r", "", " \r\n", "\rX\r\n"];
+        let fields = [
+            "Host: a\r\n\r\n",
+            "Host: a\n\n",
+            "\r\n",
+            "Host: a\r\n",
+            " Host: a\r\n\r\n",
+            "Host: a\r\nHost: b\r\n\r\n",
+            "Host: a\r\nConnection: close\r\nIf-None-Match: \"x\"\r\n\r\n",
+            "Host: a\r\nX: a\r\n b\r\n\r\n",
+            "Host: a\r\nContent-Length: 2\r\n\r\nab",
+            "Host: a\r\nBad Name: x\r\n\r\n",
+            "Host: a\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+        ];
+        let mut n = 0;
+        for m in methods {
+            for t in targets {
+                for e in ends {
+                    for f in fields {
+                        let v11 = format!("{m} {t} HTTP/1.1{e}{f}");
+                        let v12 = format!("{m} {t} HTTP/1.2{e}{f}");
+                        let show = |r: Result<Parsed<'_>, HttpError>| format!("{r:?}");
+                        assert_eq!(show(parse(v12.as_bytes())), show(parse(v11.as_bytes())), "{v12:?}");
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(n, 7 * 9 * 6 * 11);
+    }
+
+    #[test]
+    fn rfc9112_2_3_version_shape() {
+        for v in [
+            "HTTP/1.10",
+            "HTTP/1.20",
+            "HTTP/1.2x",
+            "HTTP/1.x",
+            "HTTP/1.",
+            "HTTP/1.01",
+            "HTTP/01.1",
+            "HTTP/12",
+            "http/1.2",
+            "HTTP/1.2/",
+            "HTTP/1.2 ",
+            "HTTP/1.2\rX",
+        ] {
+            let raw = format!("GET / {v}\r\nHost: a\r\n\r\n");
+            assert_eq!(error(&raw), HttpError::BadRequest, "{v:?}");
+        }
+        for v in ["HTTP/0.9", "HTTP/2.0", "HTTP/3.0", "HTTP/2.2", "HTTP/9.9"] {
+            let raw = format!("GET / {v}\r\nHost: a\r\n\r\n");
+            assert_eq!(error(&raw), HttpError::VersionNotSupported, "{v:?}");
         }
     }
 

@@ -26,7 +26,8 @@ impl<'a> HeadWriter<'a> {
     }
 
     fn put(&mut self, bytes: &[u8]) -> &mut Self {
-        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+        let end = self.len.checked_add(bytes.len());
+        match end.and_then(|end| self.buf.get_mut(self.len..end)) {
             Some(dst) => {
                 dst.copy_from_slice(bytes);
                 self.len += bytes.len();
@@ -118,7 +119,7 @@ pub struct Representation<'a> {
 /// Plans a response for an existing file: §13.2.2 preconditions, then Range.
 pub fn file(buf: &mut [u8], req: &Request<'_>, rep: &Representation<'_>, c: &Common<'_>) -> Option<FilePlan> {
     let m = rep.meta;
-    let etag = ETag::new(m.ino, m.size, m.mtime_sec, m.mtime_nsec);
+    let etag = ETag::new(m.size, m.mtime_sec, m.mtime_nsec, rep.gzip);
     let last_modified = format_imf(m.mtime_sec);
     let mut w = HeadWriter::new(buf);
     let validators = |w: &mut HeadWriter<'_>| {
@@ -155,6 +156,7 @@ pub fn file(buf: &mut [u8], req: &Request<'_>, rep: &Representation<'_>, c: &Com
     };
     let (status, first, len) = match wanted {
         RangeRequest::Whole => (200, 0, m.size),
+        // range.rs: first <= last < size, so this and `first + len - 1` below cannot wrap.
         RangeRequest::Single { first, last } => (206, first, last - first + 1),
         RangeRequest::Unsatisfiable => {
             // RFC 9110 §15.5.17: say how long the representation is.
@@ -276,7 +278,6 @@ mod tests {
                 size,
                 mtime_sec: 784_111_777,
                 mtime_nsec: 0,
-                ino: 7,
             },
             gzip: false,
             has_gzip_variant: false,
@@ -302,7 +303,7 @@ mod tests {
             "Content-Length: 10\r\n",
             "Content-Type: text/plain; charset=utf-8\r\n",
             "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n",
-            "ETag: \"7-a-2ebc98a1.0\"\r\n",
+            "ETag: \"a-2ebc98a1.0\"\r\n",
             "Accept-Ranges: bytes\r\n",
             "X-Content-Type-Options: nosniff\r\n",
         ] {
@@ -310,6 +311,21 @@ mod tests {
         }
         assert!(h.ends_with("\r\n\r\n"));
         assert!(!h.contains("Connection:"));
+    }
+
+    /// §8.8.3: the `.gz` representation's tag differs from the plain one's even
+    /// at equal size and mtime; neither carries more than size and mtime.
+    #[test]
+    fn rfc9110_8_8_3_gzip_variant_has_its_own_etag() {
+        let mut buf = [0u8; 1536];
+        let req = Request::new(Method::Get, Version::Http11, b"/x.txt");
+        let mut r = rep(10);
+        r.gzip = true;
+        r.has_gzip_variant = true;
+        let plan = file(&mut buf, &req, &r, &common()).unwrap();
+        let h = head_text(&buf, &plan);
+        assert!(h.contains("ETag: \"a-2ebc98a1.0-gz\"\r\n"), "{h}");
+        assert!(h.contains("Content-Encoding: gzip\r\n"), "{h}");
     }
 
     #[test]
@@ -392,6 +408,28 @@ mod tests {
         let h = std::str::from_utf8(&buf[..n]).unwrap();
         assert!(h.starts_with("HTTP/1.1 301 Moved Permanently\r\n"));
         assert!(h.contains("Location: ./my%20dir/?x=1\r\n"), "{h}");
+    }
+
+    // Issue 10: lengths near 2^32 (a 32-bit usize) and near u64::MAX are planned in u64.
+    #[test]
+    fn rfc9110_14_4_lengths_near_4gib_and_u64_max() {
+        let mut buf = [0u8; 1536];
+        let mut req = Request::new(Method::Get, Version::Http11, b"/x.bin");
+        let plan = file(&mut buf, &req, &rep((1 << 32) - 1), &common()).unwrap();
+        assert_eq!((plan.status, plan.body), (200, Some((0, (1 << 32) - 1))));
+        assert!(head_text(&buf, &plan).contains("Content-Length: 4294967295\r\n"));
+        req.range = Some(b"bytes=0-4294967294");
+        let plan = file(&mut buf, &req, &rep(5 << 30), &common()).unwrap();
+        assert_eq!((plan.status, plan.body), (206, Some((0, (1 << 32) - 1))));
+        let h = head_text(&buf, &plan);
+        assert!(h.contains("Content-Range: bytes 0-4294967294/5368709120\r\n"), "{h}");
+        for (range, first, len) in [("bytes=0-", 0, u64::MAX), ("bytes=-1", u64::MAX - 1, 1)] {
+            req.range = Some(range.as_bytes());
+            let plan = file(&mut buf, &req, &rep(u64::MAX), &common()).unwrap();
+            assert_eq!((plan.status, plan.body), (206, Some((first, len))), "{range}");
+            let want = format!("Content-Range: bytes {first}-{}/{}\r\n", u64::MAX - 1, u64::MAX);
+            assert!(head_text(&buf, &plan).contains(&want), "{range}");
+        }
     }
 
     #[test]

@@ -12,13 +12,12 @@ use crate::error::HttpError;
 use crate::filecache::FileCache;
 use crate::io;
 use crate::limits::{
-    ACCEPT_BACKOFF_MS, ACCEPT_BATCH, FALLBACK_BUF, HEAD_BUF_SMALL, MAX_CONNECTIONS, RESPONSE_HEAD_CAP,
-    SHUTDOWN_GRACE_MS,
+    ACCEPT_BACKOFF_MS, ACCEPT_BATCH, FALLBACK_BUF, HEAD_BUF_SMALL, MAX_CONNECTIONS, REQUEST_LINE_BUF,
+    RESPONSE_HEAD_CAP, SHUTDOWN_GRACE_MS,
 };
 use crate::listen::{Accepted, Reserve};
 use crate::response::{self, Common};
 use nix::libc;
-use std::fs::File;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
@@ -38,6 +37,8 @@ pub struct Server {
     slots: usize,
     small: Buffers,
     resp: Buffers,
+    /// Each slot's copy of the request line it is answering (access log).
+    line: Buffers,
     pool: LargePool,
     files: FileCache,
     fallback: Vec<u8>,
@@ -80,7 +81,7 @@ impl Server {
         root: OwnedFd,
         listeners: Vec<TcpListener>,
         stop: OwnedFd,
-        access_log: Option<File>,
+        access_log: bool,
     ) -> Server {
         let slots = cfg.max_connections.clamp(1, MAX_CONNECTIONS);
         let reserve = Reserve::new(&root);
@@ -91,6 +92,7 @@ impl Server {
             slots,
             small: Buffers::new(slots, HEAD_BUF_SMALL),
             resp: Buffers::new(slots, RESPONSE_HEAD_CAP),
+            line: Buffers::new(slots, REQUEST_LINE_BUF),
             pool: LargePool::new(),
             files: FileCache::new(),
             fallback: vec![0u8; FALLBACK_BUF],
@@ -137,6 +139,9 @@ impl Server {
                 self.dispatch(now);
             }
             self.expire(now);
+            // Between calls no connection holds a cached slot (filecache.rs, Lending:
+            // a response that waits for poll has its own dup), so closing is safe.
+            self.files.expire(now);
             if let Some(deadline) = self.drain_deadline {
                 if self.active() == 0 || now >= deadline {
                     return Ok(());
@@ -166,6 +171,8 @@ impl Server {
         self.poll_slots.clear();
         let draining = self.drain_deadline.is_some();
         let mut next = self.drain_deadline.unwrap_or(Millis::MAX);
+        // Cached files are closed TTL after their walk; nothing cached: no wake-up.
+        next = next.min(self.files.next_expiry().unwrap_or(Millis::MAX));
         let entry = |fd: i32, events: i16| libc::pollfd { fd, events, revents: 0 };
         // A negative fd is ignored by poll: that is how a source is switched off.
         let stop_fd = if draining { -1 } else { self.stop.as_raw_fd() };
@@ -225,6 +232,7 @@ impl Server {
         let mut shared = shared!(self, now);
         let bufs = SlotBufs {
             small: self.small.get_mut(slot),
+            line: self.line.get_mut(slot),
             resp: self.resp.get_mut(slot),
         };
         if conn.on_ready(bufs, &mut shared) == Fate::Closed {
@@ -242,7 +250,7 @@ impl Server {
             if conn.interest().1 > now {
                 continue;
             }
-            conn.abandon(self.small.get_mut(slot), &mut shared!(self, now));
+            conn.abandon(self.line.get(slot), &mut shared!(self, now));
             self.conns[slot] = None;
             self.free.push(slot);
         }
@@ -302,7 +310,7 @@ impl Server {
                 continue;
             };
             if idle == 0 || conn.is_idle() {
-                conn.abandon(self.small.get_mut(slot), &mut shared!(self, now));
+                conn.abandon(self.line.get(slot), &mut shared!(self, now));
                 self.conns[slot] = None;
                 self.free.push(slot);
             }
@@ -320,7 +328,7 @@ impl Server {
                 continue;
             };
             if conn.begin_drain() == Fate::Closed {
-                conn.abandon(self.small.get_mut(slot), &mut shared!(self, now));
+                conn.abandon(self.line.get(slot), &mut shared!(self, now));
                 self.conns[slot] = None;
                 self.free.push(slot);
             }

@@ -40,7 +40,7 @@ fn assert_status(r: &Response, status: u16, what: &str) {
     }
 }
 
-// RFC 9110 §8.8.3: strong ETag that changes when the size, the mtime or the inode changes.
+// RFC 9110 §8.8.3: strong ETag that changes when the size or the mtime changes.
 #[test]
 fn rfc9110_8_8_3_etag_strong_and_changes_with_file() {
     let (w, s, e0) = site(&[]);
@@ -58,16 +58,112 @@ fn rfc9110_8_8_3_etag_strong_and_changes_with_file() {
     let e2 = s.get("/c.txt").h("etag").to_string();
     assert_ne!(e2, e1, "ETag must change with the mtime");
 
-    // Inode changes (same size, same mtime): replace by rename.
-    let tmp = w.file("c.txt.new", b"conditional content, LONGER\n");
-    w.set_mtime("c.txt.new", MTIME + 10);
+    // Replaced by rename (a new inode) with another size and mtime.
+    let tmp = w.file("c.txt.new", b"conditional content, replaced\n");
+    w.set_mtime("c.txt.new", MTIME + 20);
     std::fs::rename(&tmp, w.join("c.txt")).unwrap();
     let r = s.get("/c.txt");
-    assert_eq!(r.body, b"conditional content, LONGER\n");
-    assert_ne!(r.h("etag"), e2, "ETag must change with the inode");
+    assert_eq!(r.body, b"conditional content, replaced\n");
+    assert_ne!(r.h("etag"), e2, "ETag must change with the replaced file");
 
     // Different files have different ETags.
     assert_ne!(s.get("/health.txt").h("etag"), r.h("etag"));
+}
+
+/// Size, mtime seconds and nanoseconds of `path`, as the ETag is built from them.
+fn validator_inputs(path: &std::path::Path) -> (u64, i64, i64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).unwrap_or_else(|e| panic!("stat {}: {e}", path.display()));
+    (m.size(), m.mtime(), m.mtime_nsec(), m.ino())
+}
+
+// RFC 9110 §8.8.3 (and the class of CVE-2003-1418): the ETag is built from size and mtime only.
+// It never shows the inode number (neither in hex nor in decimal), it is the same after a
+// restart, and the same bytes copied `cp -p`-style to a new inode with the same size and mtime
+// (also to the nanosecond) keep the tag, at another path and when renamed over the original.
+#[test]
+fn rfc9110_8_8_3_etag_without_inode_stable_across_restart_and_copy() {
+    let (w, s, e0) = site(&[]);
+    let (size, sec, nsec, ino) = validator_inputs(&w.join("c.txt"));
+    let want = format!("\"{size:x}-{sec:x}.{nsec:x}\"");
+    assert_eq!(e0, want, "ETag of c.txt: size-mtime.nanoseconds in hex, nothing else");
+    let fields: Vec<&str> = e0.trim_matches('"').split(['-', '.']).collect();
+    for shown in [format!("{ino:x}"), format!("{ino}")] {
+        assert!(!fields.contains(&shown.as_str()), "ETag {e0} shows the inode {shown}");
+    }
+
+    // A restart (a reboot looks the same to the server): same tag.
+    drop(s);
+    let s = Server::start(&w, &[]);
+    assert_eq!(s.get("/c.txt").h("etag"), e0, "ETag after a restart");
+
+    // `cp -p`: new inode, same bytes, same size and mtime.
+    std::fs::copy(w.join("c.txt"), w.join("copy.txt")).unwrap();
+    w.set_mtime("copy.txt", MTIME);
+    let (.., copy_ino) = validator_inputs(&w.join("copy.txt"));
+    assert_ne!(copy_ino, ino, "the copy has an inode of its own");
+    let r = s.get("/copy.txt");
+    assert_eq!((r.status, &r.body[..]), (200, BODY), "{r:?}");
+    assert_eq!(r.h("etag"), e0, "same size and mtime under a new inode: same ETag");
+    // The copy renamed over the original (how firmware updates replace files): a client's
+    // cached validator still matches, so it gets a 304 rather than the bytes again.
+    std::fs::rename(w.join("copy.txt"), w.join("c.txt")).unwrap();
+    assert_eq!(validator_inputs(&w.join("c.txt")).3, copy_ino, "c.txt is the copy now");
+    let r = get(&s, &[&format!("If-None-Match: {e0}")]);
+    assert_status(&r, 304, "If-None-Match after the rename");
+    assert_eq!(r.h("etag"), e0);
+
+    // Nanoseconds count, and a copy that keeps them keeps the tag.
+    let t = UNIX_EPOCH + Duration::new(MTIME, 123_456_789);
+    for name in ["ns.txt", "ns-copy.txt"] {
+        let p = w.file(name, BODY);
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .and_then(|f| f.set_modified(t))
+            .unwrap_or_else(|e| panic!("set mtime of {name}: {e}"));
+    }
+    let (_, sec, nsec, _) = validator_inputs(&w.join("ns.txt"));
+    let ns = s.get("/ns.txt").h("etag").to_string();
+    assert_eq!(ns, format!("\"{size:x}-{sec:x}.{nsec:x}\""), "ETag with nanoseconds");
+    // A file system with coarser timestamps keeps fewer digits (0 for whole seconds).
+    if nsec != 0 {
+        assert_ne!(ns, e0, "ETag must change with the nanoseconds");
+    }
+    assert_eq!(
+        s.get("/ns-copy.txt").h("etag"),
+        ns,
+        "a copy with the same mtime to the nanosecond"
+    );
+}
+
+// RFC 9110 §8.8.3: the `.gz` representation has a tag of its own even when the two files have
+// the same size and mtime (`gzip -k` keeps the mtime), so a validator of one never matches the
+// other.
+#[test]
+fn rfc9110_8_8_3_gzip_variant_etag_distinct_at_equal_size_and_mtime() {
+    let w = WebRoot::new();
+    w.file("same.txt", b"0123456789");
+    w.file("same.txt.gz", b"9876543210");
+    w.set_mtime("same.txt", MTIME);
+    w.set_mtime("same.txt.gz", MTIME);
+    let s = Server::start(&w, &[]);
+    let plain = s.get("/same.txt");
+    let gz = s.get_h("/same.txt", &["Accept-Encoding: gzip"]);
+    assert_eq!(
+        (plain.body.as_slice(), gz.body.as_slice()),
+        (&b"0123456789"[..], &b"9876543210"[..])
+    );
+    assert_eq!(gz.h("content-encoding"), "gzip", "{gz:?}");
+    let (pe, ge) = (plain.h("etag"), gz.h("etag"));
+    assert_ne!(pe, ge, "equal size and mtime, different representations");
+    assert!(is_strong_etag(pe) && is_strong_etag(ge), "{pe} {ge}");
+    let r = s.get_h("/same.txt", &["Accept-Encoding: gzip", &format!("If-None-Match: {pe}")]);
+    assert_eq!(r.status, 200, "the plain tag must not validate the gzip variant: {r:?}");
+    let r = s.get_h("/same.txt", &[&format!("If-None-Match: {ge}")]);
+    assert_eq!(r.status, 200, "the gzip tag must not validate the plain variant: {r:?}");
+    let r = s.get_h("/same.txt", &["Accept-Encoding: gzip", &format!("If-None-Match: {ge}")]);
+    assert_eq!(r.status, 304, "{r:?}");
 }
 
 // RFC 9110 §13.1.1 If-Match: strong comparison, `*`, lists; false → 412.

@@ -1,36 +1,32 @@
 //! Escape attempts made by a confined process itself.
 //!
-//! The test binary re-runs itself as a child (`probe_child`), which calls the
-//! very confinement function the server uses (`warden::confine::confine`) on a
+//! The test binary re-runs itself as a child (`probe_child`), started with stdin
+//! on `/` and stderr on a directory outside the web root, which calls what the
+//! server calls (`close_inherited`, `stdio_hygiene`, then `confine`) on a
 //! temporary web root, as root, dropping to 65534, and then tries each escape,
 //! reporting `PROBE name=ok` or `PROBE name=denied:ERRNO` on stdout. The last
 //! attempt is an execve (it replaces the process when it works, so the parent
 //! reads the payload's exit status instead). Each child runs once per Landlock
 //! mode and exec target; every test below reads one named attempt.
 //!
-//! Needs root; outside CI it skips with a message, under `CI=true` a skip fails.
+//! Needs root; outside CI it skips with a message, under `CI=true` a skip fails
+//! (`require` in tests/common). The only skips CI allows are qemu-user's (cross/test):
+//! it implements no Landlock, and an exec'd payload's emulator cannot start there.
 
-use std::collections::HashMap;
+mod common;
+
+use common::{require, require_root, skip_under_emulator};
+use std::collections::{HashMap, HashSet};
 use std::net::TcpListener;
 use std::os::unix::fs::{PermissionsExt, chown};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 const PROBE_ENV: &str = "WARDEN_ESCAPE_PROBE";
 const NOBODY: u32 = 65534;
-
-fn require_root() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("escape tests must run as root in CI");
-    }
-    eprintln!("skipped: escape tests need root");
-    false
-}
 
 // ---------------------------------------------------------------- the child
 
@@ -52,6 +48,77 @@ fn nix_io<T>(r: nix::Result<T>) -> std::io::Result<()> {
     r.map(drop).map_err(std::io::Error::from)
 }
 
+/// The jail's directories by (device, inode): "/" and every directory beneath it.
+fn jail_dirs() -> std::io::Result<HashSet<(u64, u64)>> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = HashSet::new();
+    let mut todo = vec![PathBuf::from("/")];
+    while let Some(dir) = todo.pop() {
+        let md = std::fs::metadata(&dir)?;
+        if !seen.insert((md.dev(), md.ino())) {
+            continue;
+        }
+        for e in std::fs::read_dir(&dir)? {
+            let e = e?;
+            if e.file_type()?.is_dir() {
+                todo.push(e.path());
+            }
+        }
+    }
+    Ok(seen)
+}
+
+/// `fchdir` to every open descriptor (no /proc in the jail to list them: all numbers
+/// below 1024): the jail is left when a directory reached is not one of the jail's.
+/// Reports `ok` (escaped; an `FCHDIR` line names each way out) or `denied:` with the
+/// count of open descriptors and of directories among them (the web root's own
+/// descriptor is one: it leads to the jail root). Ends back in the jail root.
+fn probe_fchdir_escape() {
+    use std::os::unix::fs::MetadataExt;
+    let jail = match jail_dirs() {
+        Ok(j) => j,
+        Err(e) => {
+            println!("PROBE fchdir_escape=error:cannot list the jail: {}", errno_name(e));
+            return;
+        }
+    };
+    let (mut open, mut dirs, mut ways_out) = (0, 0, 0);
+    for fd in 0..1024 {
+        // SAFETY: F_GETFD on a plain descriptor number reads its flags; no memory is passed.
+        if unsafe { nix::libc::fcntl(fd, nix::libc::F_GETFD) } < 0 {
+            continue;
+        }
+        open += 1;
+        // SAFETY: fchdir takes a plain descriptor number; a non-directory fails (ENOTDIR).
+        if unsafe { nix::libc::fchdir(fd) } != 0 {
+            continue;
+        }
+        dirs += 1;
+        let here = std::fs::metadata(".");
+        if !here.as_ref().is_ok_and(|m| jail.contains(&(m.dev(), m.ino()))) {
+            ways_out += 1;
+            let passwd = match std::fs::read("etc/passwd") {
+                Ok(_) => "readable".to_string(),
+                Err(e) => errno_name(e),
+            };
+            let here = match here {
+                Ok(m) => format!("device {} inode {}", m.dev(), m.ino()),
+                Err(e) => errno_name(e),
+            };
+            println!("FCHDIR descriptor {fd} leads out of the jail ({here}; etc/passwd from there: {passwd})");
+        }
+        if let Err(e) = nix::unistd::chdir("/") {
+            println!("PROBE fchdir_escape=error:cannot return to the jail root: {e}");
+            return;
+        }
+    }
+    if ways_out > 0 {
+        println!("PROBE fchdir_escape=ok");
+    } else {
+        println!("PROBE fchdir_escape=denied:all inside (open={open},dirs={dirs})");
+    }
+}
+
 /// Entry point of the confined child; does nothing unless run by a test below.
 #[test]
 #[ignore = "the escape probe's child; the escape tests run it"]
@@ -61,6 +128,15 @@ fn probe_child() {
     };
     // libtest has printed "test probe_child ... " without a newline.
     println!();
+    // stderr becomes /dev/null below (the parent hands down a directory there): a panic
+    // must still reach the parent, on the report pipe.
+    std::panic::set_hook(Box::new(|info| println!("PANIC {info}")));
+    // As main does, before anything is opened: no inherited descriptor above stderr, and
+    // stdin (the parent's "/") and stderr (a directory outside the root) onto /dev/null.
+    warden::confine::close_inherited();
+    for note in warden::confine::stdio_hygiene().expect("stdio hygiene") {
+        println!("HYGIENE {note}");
+    }
     let arg: HashMap<&str, &str> = spec.split(';').filter_map(|kv| kv.split_once('=')).collect();
     let root = PathBuf::from(arg["root"]);
     let root_fd = std::fs::File::open(&root).expect("open web root");
@@ -71,6 +147,7 @@ fn probe_child() {
         chroot: true,
         ids: Some((nix::unistd::Uid::from_raw(NOBODY), nix::unistd::Gid::from_raw(NOBODY))),
         nofile: 64,
+        fsize: 0,
         landlock: if arg["landlock"] == "on" {
             warden::confine::LandlockMode::BestEffort
         } else {
@@ -91,6 +168,7 @@ fn probe_child() {
     );
     report("read_proc_root", std::fs::read("/proc/1/root/etc/passwd").map(drop));
     report("chroot_again", nix_io(nix::unistd::chroot("/")));
+    probe_fchdir_escape();
     // The web root: readable, never writable.
     report("read_web_file", std::fs::read("/index.html").map(drop));
     report("create_in_root", std::fs::File::create("/new.txt").map(drop));
@@ -135,6 +213,10 @@ fn probe_child() {
     // Last: execve. When it works, this process becomes the payload.
     use std::io::Write;
     let _ = std::io::stdout().flush();
+    // stderr is /dev/null since the hygiene; under qemu-user the payload's emulator says
+    // why it cannot start on stderr, which the parent must see (`emulator_blocked_exec`).
+    // SAFETY: dup2 of two standard descriptor numbers; no memory is passed.
+    unsafe { nix::libc::dup2(1, 2) };
     if let Some(exe) = arg.get("exec").filter(|e| !e.is_empty()) {
         let path = std::ffi::CString::new(*exe).unwrap();
         let e = nix::unistd::execv::<&std::ffi::CStr>(&path, &[&path]).unwrap_err();
@@ -298,6 +380,21 @@ fn spawn_victim() -> Child {
         .expect("spawn a process of uid 65534")
 }
 
+/// Whether the victim is alive. When the probe's kill worked, the victim gets up to
+/// `VICTIM_DEATH` to die: the SIGTERM is sent, not yet handled, when the probe exits
+/// (checking at once failed now and then on a busy machine).
+fn victim_survives(victim: &mut Child, killed: bool) -> bool {
+    const VICTIM_DEATH: Duration = Duration::from_secs(5);
+    let deadline = Instant::now() + if killed { VICTIM_DEATH } else { Duration::ZERO };
+    loop {
+        match victim.try_wait() {
+            Ok(Some(_)) => return false,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) | Err(_) => return true,
+        }
+    }
+}
+
 fn run_probe(landlock: bool, exec: &str) -> ProbeRun {
     let tag = format!(
         "{}-{}",
@@ -314,17 +411,24 @@ fn run_probe(landlock: bool, exec: &str) -> ProbeRun {
         if landlock { "on" } else { "off" },
         victim.id()
     );
+    // Handed down as a careless parent would (`warden … 0</ 2>/tmp`): stdin on "/" and
+    // stderr on a directory outside the web root; the child's stdio_hygiene must defuse
+    // both before the jail (`escape_fchdir_on_every_descriptor_denied`).
+    let slash = std::fs::File::open("/").expect("open / as stdin");
+    let outside = std::fs::File::open(std::env::temp_dir()).expect("open the temp dir as stderr");
     let out = Command::new(std::env::current_exe().unwrap())
         .args(["probe_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
         .env(PROBE_ENV, spec)
-        .stdin(Stdio::null())
+        .stdin(Stdio::from(slash))
+        .stderr(Stdio::from(outside))
         .output()
         .expect("run the probe child");
-    let victim_alive = victim.try_wait().ok().flatten().is_none();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let victim_alive = victim_survives(&mut victim, stdout.contains("PROBE kill_same_uid=ok\n"));
     let _ = victim.kill();
     let _ = victim.wait();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let output = format!("{stdout}\n--- stderr ---\n{}", String::from_utf8_lossy(&out.stderr));
+    // The child's stderr is a directory, then /dev/null: all it says comes on stdout.
+    let output = stdout.clone();
     let mut results = HashMap::new();
     let mut report = Vec::new();
     let mut shortfalls = String::new();
@@ -368,22 +472,29 @@ fn landlock_abi() -> i32 {
 
 /// Under qemu-user (cross/test), an exec that works starts a new emulator, which dies
 /// creating its own thread under RLIMIT_NPROC 0: the payload's exit status is then not
-/// observable. True (with a message) when that is what happened.
+/// observable. True (a skip) when that is what happened; never natively.
 fn emulator_blocked_exec(run: &ProbeRun) -> bool {
-    let emulated = std::env::var("WARDEN_TEST_EXTRA_THREADS").is_ok_and(|v| v != "0");
-    if emulated && run.exit.is_none() && run.output.contains("qemu_thread_create") {
-        eprintln!("skipped: under qemu-user the exec'd payload's emulator cannot start (RLIMIT_NPROC 0)");
-        return true;
-    }
-    false
+    run.exit.is_none()
+        && run.output.contains("qemu_thread_create")
+        && skip_under_emulator("the exec'd payload's emulator cannot start (RLIMIT_NPROC 0)")
 }
 
 fn have_payload() -> bool {
-    if payload().is_some() {
+    require(payload().is_some(), "no exec payload for this architecture yet")
+}
+
+/// Whether the kernel's Landlock has ABI `min`, which `what` needs. Without it that part
+/// of a test is skipped: legitimately under qemu-user (which implements no Landlock),
+/// otherwise through `require` (a failure under `CI=true`).
+fn landlock_has(min: i32, what: &str) -> bool {
+    let abi = landlock_abi();
+    if abi >= min {
         return true;
     }
-    eprintln!("skipped: no exec payload for this architecture yet");
-    false
+    if abi == 0 && skip_under_emulator(&format!("qemu-user implements no Landlock ({what})")) {
+        return false;
+    }
+    require(false, &format!("Landlock ABI {abi} has no {what} (ABI {min} needed)"))
 }
 
 // ---------------------------------------------------------------- the tests
@@ -444,6 +555,32 @@ fn escape_read_etc_passwd_denied() {
     }
 }
 
+// Descriptors: stdin was "/" and stderr a directory outside the web root when the child
+// started (`warden … 0</ 2>/tmp`); after stdio_hygiene and the jail, fchdir on every open
+// descriptor reaches only the jail's directories (the web root's own descriptor among them).
+#[test]
+fn escape_fchdir_on_every_descriptor_denied() {
+    if !require_root() {
+        return;
+    }
+    for run in [landlocked(), no_landlock()] {
+        run.denied("fchdir_escape");
+        let r = run.get("fchdir_escape");
+        assert!(
+            !r.contains("dirs=0"),
+            "fchdir reached no directory at all ({r}):\n{}",
+            run.output
+        );
+        assert!(
+            run.output
+                .lines()
+                .any(|l| l.starts_with("HYGIENE stderr ") && l.contains("/dev/null")),
+            "stdio_hygiene did not replace the directory on stderr:\n{}",
+            run.output
+        );
+    }
+}
+
 // The web root stays readable: the jail is not a broken server.
 #[test]
 fn escape_read_web_root_file_allowed() {
@@ -464,7 +601,7 @@ fn escape_write_in_web_root_denied() {
         run.denied("create_in_root");
         run.denied("write_in_writable_dir");
     }
-    if landlock_abi() > 0 {
+    if landlock_has(1, "file system rules") {
         // Landlock refuses the open itself, even in a world-writable directory.
         assert_eq!(landlocked().get("write_in_writable_dir"), "denied:EACCES");
     }
@@ -501,8 +638,7 @@ fn escape_tcp_connect_denied_by_landlock() {
     if !require_root() {
         return;
     }
-    if landlock_abi() < 4 {
-        eprintln!("skipped: Landlock ABI {} has no network rules", landlock_abi());
+    if !landlock_has(4, "network rules") {
         return;
     }
     landlocked().denied("tcp_connect");
@@ -518,7 +654,7 @@ fn escape_bind_port_denied() {
     }
     landlocked().denied("tcp_bind_privileged");
     no_landlock().denied("tcp_bind_privileged");
-    if landlock_abi() >= 4 {
+    if landlock_has(4, "network rules") {
         landlocked().denied("tcp_bind_new_port");
     }
 }
@@ -529,8 +665,7 @@ fn escape_kill_same_uid_denied_by_landlock() {
     if !require_root() {
         return;
     }
-    if landlock_abi() < 6 {
-        eprintln!("skipped: Landlock ABI {} has no signal scoping", landlock_abi());
+    if !landlock_has(6, "signal scoping") {
         return;
     }
     let run = landlocked();
@@ -549,7 +684,7 @@ fn escape_execve_in_web_root() {
     if !require_root() || !have_payload() {
         return;
     }
-    if landlock_abi() > 0 {
+    if landlock_has(1, "execute rights") {
         let run = landlocked();
         assert_eq!(run.get("exec"), "denied:EACCES", "{}", run.output);
     }
@@ -567,7 +702,7 @@ fn escape_setuid_binary_gains_nothing() {
     if !require_root() || !have_payload() {
         return;
     }
-    if landlock_abi() > 0 {
+    if landlock_has(1, "execute rights") {
         let run = run_probe(true, "/suid-payload");
         assert_eq!(run.get("exec"), "denied:EACCES", "{}", run.output);
     }
@@ -586,10 +721,10 @@ fn escape_setuid_binary_gains_nothing() {
 #[test]
 fn payload_reports_its_euid() {
     // Sanity check of the payload itself, outside any jail.
-    let Some(elf) = payload() else {
-        eprintln!("skipped: no exec payload for this architecture yet");
+    if !have_payload() {
         return;
-    };
+    }
+    let elf = payload().expect("a payload");
     let dir = std::env::temp_dir().join(format!("warden-payload-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p: &Path = &dir.join("payload");

@@ -157,7 +157,8 @@ fn rfc9112_2_2_whitespace_before_first_field_400() {
 }
 
 // RFC 9112 §2.3: HTTP-name is case-sensitive "HTTP"; HTTP-version is DIGIT "." DIGIT.
-// Decision: lowercase or misshapen → 400; a well-shaped other version → 505.
+// Decision: lowercase or misshapen → 400; a well-shaped version of another major → 505
+// (a later minor version of HTTP/1 is served: `rfc9110_2_5_later_minor_version_is_1_1`).
 #[test]
 fn rfc9112_2_3_version_syntax() {
     let (_w, s) = site();
@@ -169,10 +170,14 @@ fn rfc9112_2_3_version_syntax() {
         "HTTP/1.",
         "HTTP 1.1",
         "HTTP/1.1/",
+        "HTTP/1.10",
+        "HTTP/1.20",
+        "HTTP/1.x",
+        "http/1.2",
     ] {
         s.expect_reject(&req_v("GET", "/five.txt", v, &["Host: a"]), 400);
     }
-    for v in ["HTTP/2.0", "HTTP/1.2", "HTTP/0.9", "HTTP/3.0"] {
+    for v in ["HTTP/2.0", "HTTP/0.9", "HTTP/3.0", "HTTP/2.2"] {
         s.expect_reject(&req_v("GET", "/five.txt", v, &["Host: a"]), 505);
     }
     accept(
@@ -180,6 +185,54 @@ fn rfc9112_2_3_version_syntax() {
         &req_v("GET", "/five.txt", "HTTP/1.0", &["Connection: keep-alive"]),
         200,
     );
+}
+
+// RFC 9110 §2.5: a recipient SHOULD process a message with a higher minor version of a major
+// version it implements as the highest minor version it conforms to. Decision: `HTTP/1.2` to
+// `HTTP/1.9` are served as HTTP/1.1: an `HTTP/1.1` response (the server's own version), Host
+// required, persistent unless `close`, pipelining as usual. `HTTP/2.0` stays 505.
+#[test]
+fn rfc9110_2_5_later_minor_version_is_1_1() {
+    let (_w, s) = site();
+    // `accept` also checks the status line says HTTP/1.1 and that a second request on the same
+    // connection is answered (keep-alive by default, as in 1.1).
+    for v in ["HTTP/1.2", "HTTP/1.9"] {
+        let r = accept(&s, &req_v("GET", "/five.txt", v, &["Host: a"]), 200);
+        assert_eq!(r.body, FIVE, "{v}: {r:?}");
+        assert_eq!(r.version, "HTTP/1.1", "{v}: the response carries the server's version");
+        let r = accept(&s, &req_v("GET", "/five.txt", v, &["Host: a", "Range: bytes=2-3"]), 206);
+        assert_eq!(r.body, b"23", "{v}: {r:?}");
+        accept(&s, &req_v("HEAD", "/five.txt", v, &["Host: a"]), 200);
+    }
+
+    // Two 1.2 requests and a 1.1 one pipelined in one write, answered in order on one connection.
+    let mut c = s.connect();
+    let three = [
+        req_v("GET", "/five.txt", "HTTP/1.2", &["Host: a"]),
+        req_v("GET", "/index.html", "HTTP/1.2", &["Host: a"]),
+        req("GET", "/health.txt", &[]),
+    ]
+    .concat();
+    send_raw(&mut c, &three);
+    assert_eq!(read_response(&mut c, false).body, FIVE);
+    assert_eq!(read_response(&mut c, false).body, b"<p>index</p>\n");
+    assert_eq!(read_response(&mut c, false).body, HEALTH_BODY);
+
+    // 1.1 semantics: `Connection: close` ends the connection; no Host is a 400.
+    let mut c = s.connect();
+    send_raw(
+        &mut c,
+        &req_v("GET", "/five.txt", "HTTP/1.2", &["Host: a", "Connection: close"]),
+    );
+    let r = read_response(&mut c, false);
+    assert_eq!((r.status, &r.body[..]), (200, FIVE), "{r:?}");
+    assert_connection_close(&r);
+    assert_closed(&mut c);
+    s.expect_reject(&req_v("GET", "/five.txt", "HTTP/1.2", &[]), 400);
+    s.expect_reject(&req_v("GET", "/five.txt", "HTTP/1.2", &["Host: a", "Host: b"]), 400);
+
+    // Another major version is still refused.
+    s.expect_reject(&req_v("GET", "/five.txt", "HTTP/2.0", &["Host: a"]), 505);
 }
 
 // RFC 9112 §3: the request line's parts are separated by exactly one SP; recipients MAY split on

@@ -394,6 +394,7 @@ struct Harness {
     log: AccessLog,
     small: Vec<u8>,
     resp: Vec<u8>,
+    line: Vec<u8>,
     draining: bool,
     received: Vec<u8>,
     abandoned: bool,
@@ -420,6 +421,7 @@ impl Harness {
             SlotBufs {
                 small: &mut self.small,
                 resp: &mut self.resp,
+                line: &mut self.line,
             },
         )
     }
@@ -448,7 +450,7 @@ impl Harness {
 
     fn abandon(&mut self, conn: &mut Conn) {
         let (mut sh, bufs) = self.shared();
-        conn.abandon(bufs.small, &mut sh);
+        conn.abandon(bufs.line, &mut sh);
         self.abandoned = true;
     }
 
@@ -542,11 +544,15 @@ pub fn conn_e2e(data: &[u8]) {
         write_timeout_ms: limits::DEFAULT_WRITE_TIMEOUT_MS,
         sendfile: input.sendfile,
     };
-    let log = if input.log {
-        AccessLog::new(Some(File::options().write(true).open("/dev/null").unwrap()))
-    } else {
-        AccessLog::new(None)
-    };
+    if input.log {
+        // Access-log lines go to the process's log sink: /dev/null here.
+        static NULL_SINK: std::sync::Once = std::sync::Once::new();
+        NULL_SINK.call_once(|| {
+            let null = File::options().write(true).open("/dev/null").unwrap();
+            warden::sink::install(std::os::fd::AsFd::as_fd(&null)).unwrap();
+        });
+    }
+    let log = AccessLog::new(input.log);
     let peer = IpAddr::V4(Ipv4Addr::new(192, 168, 1, 10));
     let mut h = Harness {
         conn: Some(Conn::new(stream, peer, START_MS, &cfg)),
@@ -560,6 +566,7 @@ pub fn conn_e2e(data: &[u8]) {
         log,
         small: vec![0u8; limits::HEAD_BUF_SMALL],
         resp: vec![0u8; limits::RESPONSE_HEAD_CAP],
+        line: vec![0u8; limits::REQUEST_LINE_BUF],
         draining: false,
         received: Vec::new(),
         abandoned: false,

@@ -1,4 +1,4 @@
-//! Test harness for the warden integration tests (std only).
+//! Test harness for the warden integration tests (std, and nix for the euid).
 //!
 //! * [`WebRoot`]: a unique temporary directory holding a web root (`www/`) and a sibling
 //!   directory outside of it (`outside/`), removed on drop. Every web root starts with
@@ -6,6 +6,8 @@
 //! * [`Server`]: a running `warden` process bound to `127.0.0.1:0`, killed on drop.
 //! * Raw client helpers: every socket gets a read/write timeout of [`IO_TIMEOUT`] so a server
 //!   bug never hangs the suite.
+//! * Skips: [`require`] is the only way a test skips, and fails instead under `CI=true`;
+//!   [`skip_under_emulator`] covers what qemu-user (cross/test) cannot do.
 #![allow(dead_code)]
 
 use std::fmt;
@@ -154,7 +156,7 @@ impl Drop for WebRoot {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Server process
+// Skips (STYLE.md habit 16: a skip is a failure under `CI=true`)
 // ---------------------------------------------------------------------------------------------
 
 /// Threads an emulator adds to every process (0 natively).
@@ -164,6 +166,44 @@ pub fn emulator_threads() -> usize {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
 }
+
+/// True in CI (`CI=true`), where every prerequisite of every test must be present.
+pub fn is_ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+/// The one way a test skips: `true` if `ok`. Otherwise the test is skipped with a
+/// `skipped: WHAT` line on stderr (the caller returns on `false`), except under `CI=true`,
+/// where the missing prerequisite fails the test instead.
+pub fn require(ok: bool, what: &str) -> bool {
+    if ok {
+        return true;
+    }
+    assert!(!is_ci(), "{what} (a skip is a failure under CI=true)");
+    eprintln!("skipped: {what}");
+    false
+}
+
+/// [`require`] of root (the jail and id-drop tests chroot and drop ids for real).
+pub fn require_root() -> bool {
+    require(nix::unistd::geteuid().is_root(), "needs root")
+}
+
+/// The only skip `CI=true` allows, for what qemu-user (cross/test, which exports
+/// `WARDEN_TEST_EXTRA_THREADS`) cannot do: `true` (skip, with a `skipped under an
+/// emulator: WHAT` line) when running under the emulator; natively `false`, so the test
+/// goes on and a missing prerequisite meets [`require`] (or an assertion) instead.
+pub fn skip_under_emulator(what: &str) -> bool {
+    if emulator_threads() == 0 {
+        return false;
+    }
+    eprintln!("skipped under an emulator: {what}");
+    true
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server process
+// ---------------------------------------------------------------------------------------------
 
 pub fn warden_bin() -> &'static str {
     env!("CARGO_BIN_EXE_warden")
