@@ -10,7 +10,8 @@
 //!   (`conditional`, `range`, `encoding`, `mime`) and writes its head.
 //! - `bufs` holds the fixed buffer sets; `io` wraps recv/send/sendfile; `error` maps every refusal to one status;
 //!   `access_log` writes one line per request; `logger`
-//!   writes diagnostics; `limits` holds every capacity.
+//!   writes diagnostics; `sink` carries both to stderr without ever blocking
+//!   and escapes what came from outside; `limits` holds every capacity.
 //! - `cli` and `config` turn flags into a validated `Config` for `main`;
 //!   `confine` jails and de-privileges the process before it serves.
 //!

@@ -377,7 +377,11 @@ fn emfile_server(w: &WebRoot) -> Option<(Server, usize)> {
     }
     // Held connections must not time out during the test.
     let s = Server::start(w, &["--max-connections", "64", "--idle-timeout", "120"]);
-    let base = warm_fd_count(&s, &["/health.txt"]);
+    let settled = settled_fd_count(&s);
+    assert_eq!(s.head_h("/health.txt", &[]).status, 200, "warm-up");
+    // The file cache closes an entry one TTL after its walk (filecache.rs): the base
+    // counts no cached file, so that expiry cannot move it during a test.
+    let base = wait_fd_count(s.pid(), |n| n == settled, "warm-up file closed by the cache");
     Some((s, base))
 }
 
@@ -454,7 +458,7 @@ fn emfile_on_accept_closes_excess_without_spinning() {
     drop(held);
     wait_fd_count(pid, |n| n <= base, "held connections closed");
     // Still at the lowered limit, with the four held descriptors free again: a connection
-    // needs its socket (the file is cached), so let each one close before the next.
+    // needs its socket and the file (cached for a second), so let each close before the next.
     for i in 0..5 {
         let r = s.get("/health.txt");
         assert_eq!(
@@ -568,13 +572,13 @@ fn emfile_on_open_cache_gives_back_its_descriptors() {
     let r = s.get("/new.txt");
     assert_eq!(r.status, 200, "cache did not give way: {r:?}; fds: {}", fd_list(pid));
     assert_eq!(r.body, b"not cached yet\n");
-    // The cache starts again from the file just served (health.txt, counted in the base,
-    // was given back with the others); the others are opened anew.
-    let now = wait_fd_count(pid, |n| n == base + held.len(), "cache emptied but for new.txt");
+    // The cache starts again from the file just served; the others are opened anew.
+    let now = wait_fd_count(pid, |n| n <= base + held.len() + 1, "cache emptied but for new.txt");
     for i in 0..3 {
         let r = s.get(&format!("/f{i}.txt"));
         assert_eq!(r.status, 200, "f{i}.txt after the cache emptied: {r:?}");
-        wait_fd_count(pid, |n| n == now + i + 1, "one more cached, nothing leaked");
+        // At most one more (new.txt's entry may close meanwhile): nothing leaked.
+        wait_fd_count(pid, |n| n <= now + i + 1, "one more cached, nothing leaked");
     }
     drop(held);
     assert_eq!(s.thread_count(), 1, "single-threaded");
