@@ -29,9 +29,11 @@ fn rss_growth_under_500_partial_heads_is_within_1_mib() {
     warm.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
         .unwrap();
     warm.read_to_end(&mut Vec::new()).unwrap();
-    // Closing our side ends the server's linger, so the baseline holds no connection.
+    // Closing our side ends the server's linger, so the baseline holds no connection;
+    // waiting out the file cache's TTL (it closes index.html by itself) keeps its
+    // descriptor out of the baseline too.
     drop(warm);
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(warden::limits::FILE_CACHE_TTL_MS + 300));
     let base_fds = open_fds(pid);
     let idle_rss = kib(&server, "VmRSS");
 
