@@ -1,13 +1,53 @@
 //! Validated, frozen configuration: everything checked before any socket opens.
 
 use crate::cli::Args;
-use crate::conn::ServeConfig;
+use crate::clock::Duration;
 use crate::limits::{
-    DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_LISTEN, DEFAULT_ROOT, DEFAULT_USER,
-    DEFAULT_WRITE_TIMEOUT_MS, MAX_CONNECTIONS, MAX_LISTENERS, MAX_NAME_LEN, MAX_TIMEOUT_SECS,
+    DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_ROOT, DEFAULT_USER, DEFAULT_WRITE_TIMEOUT,
+    MAX_CONNECTIONS, MAX_LISTENERS, MAX_NAME_LEN, MAX_TIMEOUT_SECS,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+/// How file bodies travel from the file to the socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyCopy {
+    /// sendfile(2): kernel to socket, no copy through user space (the default).
+    Sendfile,
+    /// pread(2) into a shared buffer, then send(2): `--no-sendfile`, for file
+    /// systems whose sendfile misbehaves; also what a file sendfile refuses gets.
+    ReadSend,
+}
+
+/// Settings the serving loop and its connections read; fixed at start-up.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Slots in the connection table (≤ `limits::MAX_CONNECTIONS`).
+    pub max_connections: usize,
+    /// File served for a directory path ending in `/`.
+    pub index: Vec<u8>,
+    /// `Cache-Control` value for file responses, if any.
+    pub cache_control: Option<Vec<u8>>,
+    pub idle_timeout: Duration,
+    pub header_timeout: Duration,
+    pub write_timeout: Duration,
+    pub body_copy: BodyCopy,
+}
+
+impl ServeConfig {
+    /// The defaults of every flag, with `max_connections` slots (tests, fuzzing).
+    pub fn with_defaults(max_connections: usize) -> ServeConfig {
+        ServeConfig {
+            max_connections,
+            index: b"index.html".to_vec(),
+            cache_control: None,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            body_copy: BodyCopy::Sendfile,
+        }
+    }
+}
 
 /// The whole configuration of one run.
 #[derive(Debug)]
@@ -27,10 +67,10 @@ pub struct Config {
     pub serve: ServeConfig,
 }
 
-fn timeout(flag: &str, secs: Option<u64>, default_ms: u64) -> Result<u64, String> {
+fn timeout(flag: &str, secs: Option<u64>, default: Duration) -> Result<Duration, String> {
     match secs {
-        None => Ok(default_ms),
-        Some(s) if (1..=MAX_TIMEOUT_SECS).contains(&s) => Ok(s * 1000),
+        None => Ok(default),
+        Some(s) if (1..=MAX_TIMEOUT_SECS).contains(&s) => Ok(Duration::from_secs(s)),
         Some(_) => Err(format!("--{flag} must be 1 to {MAX_TIMEOUT_SECS} seconds")),
     }
 }
@@ -107,10 +147,14 @@ impl Config {
                 max_connections,
                 index,
                 cache_control: args.cache_control.map(String::into_bytes),
-                idle_timeout_ms: timeout("idle-timeout", args.idle_timeout, DEFAULT_IDLE_TIMEOUT_MS)?,
-                header_timeout_ms: timeout("header-timeout", args.header_timeout, DEFAULT_HEADER_TIMEOUT_MS)?,
-                write_timeout_ms: timeout("write-timeout", args.write_timeout, DEFAULT_WRITE_TIMEOUT_MS)?,
-                sendfile: !args.no_sendfile,
+                idle_timeout: timeout("idle-timeout", args.idle_timeout, DEFAULT_IDLE_TIMEOUT)?,
+                header_timeout: timeout("header-timeout", args.header_timeout, DEFAULT_HEADER_TIMEOUT)?,
+                write_timeout: timeout("write-timeout", args.write_timeout, DEFAULT_WRITE_TIMEOUT)?,
+                body_copy: if args.no_sendfile {
+                    BodyCopy::ReadSend
+                } else {
+                    BodyCopy::Sendfile
+                },
             },
         })
     }

@@ -233,18 +233,6 @@ pub fn unix_now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Monotonic milliseconds: all deadlines are in this clock. Passed into the
-/// connection code as `now`, so it can run under a fake clock.
-pub type Millis = u64;
-
-/// Reads the monotonic clock (CLOCK_MONOTONIC never fails on Linux; a
-/// failure would read as time standing still, which only delays timeouts).
-pub fn monotonic_ms() -> Millis {
-    nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).map_or(0, |t| {
-        u64::try_from(t.tv_sec()).unwrap_or(0) * 1000 + u64::try_from(t.tv_nsec()).unwrap_or(0) / 1_000_000
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,38 @@
 //! Accept-Encoding (RFC 9110 §12.5.3), reduced to the one question a
 //! precompressed file asks: may this client be sent gzip?
 
+/// Which representation of a path is sent, and whether the path had a choice
+/// (then the response varies on Accept-Encoding, RFC 9110 §12.5.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coding {
+    /// The file itself; it has no `.gz` sibling, so nothing varies.
+    Identity,
+    /// The file itself, chosen over its `.gz` sibling.
+    IdentityOverGzip,
+    /// The `.gz` sibling, sent with `Content-Encoding: gzip`.
+    Gzip,
+}
+
+impl Coding {
+    /// What was chosen (`gzip`) where a `.gz` sibling does or does not exist.
+    pub fn of(gzip: bool, has_gzip_variant: bool) -> Coding {
+        match (gzip, has_gzip_variant) {
+            (true, _) => Coding::Gzip,
+            (false, true) => Coding::IdentityOverGzip,
+            (false, false) => Coding::Identity,
+        }
+    }
+
+    pub fn is_gzip(self) -> bool {
+        self == Coding::Gzip
+    }
+
+    /// A `.gz` sibling exists: the response depends on Accept-Encoding.
+    pub fn varies(self) -> bool {
+        self != Coding::Identity
+    }
+}
+
 /// A qvalue is zero when it is `0` or `0.` followed only by zeros (§12.4.2).
 fn q_is_zero(params: &[u8]) -> bool {
     for param in params.split(|&b| b == b';') {

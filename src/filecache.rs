@@ -30,25 +30,38 @@
 //! and on a router's tmpfs an open unlinked file pins its RAM. With nothing
 //! cached `next_expiry` is `None`: an idle loop sleeps in poll without a timeout.
 //!
-//! Lending: a connection is told a slot, not given a descriptor. It may read
-//! the slot's file only until it returns to poll (`Conn::on_ready` duplicates
-//! the descriptor when a response has to wait), so entries can be replaced or
-//! closed between calls without counting users. All storage is allocated at
-//! start-up; under EMFILE the cache gives its descriptors back before a
-//! request fails.
+//! Lending: a connection is given a `Loan` (slot and generation), not a
+//! descriptor. It may read the slot's file only until it returns to poll
+//! (`Conn::park` duplicates the descriptor when a response has to wait), so
+//! entries can be replaced or closed between calls without counting users.
+//! The rule is checked, not just argued: every fill of a slot takes a new
+//! generation, and a loan whose generation is not the slot's reads as no file,
+//! which ends the connection instead of sending another file's bytes. All
+//! storage is allocated at start-up; under EMFILE the cache gives its
+//! descriptors back before a request fails.
 
-use crate::date::Millis;
+use crate::clock::Instant;
+use crate::encoding::Coding;
 use crate::error::HttpError;
-use crate::limits::{FILE_CACHE_ENTRIES, FILE_CACHE_KEY_LEN, FILE_CACHE_TTL_MS};
+use crate::limits::{FILE_CACHE_ENTRIES, FILE_CACHE_KEY_LEN, FILE_CACHE_TTL};
 use crate::path::{self, CleanPath, FileMeta, Found, OpenFile, Stat, Variants};
 use std::fs::File;
 use std::os::fd::BorrowedFd;
 
+/// A cached file lent for one call: slot `slot`, its `.gz` variant when
+/// `gzip`, while the slot still holds generation `generation`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Loan {
+    slot: u16,
+    gzip: bool,
+    generation: u64,
+}
+
 /// The file a response body is read from.
 pub enum Source {
-    /// Slot `slot` of the cache, its `.gz` variant when `gzip`. Valid only
-    /// within the call that looked it up (see the module doc).
-    Cached { slot: u16, gzip: bool },
+    /// A cache slot's file. Valid only within the call that looked it up (see
+    /// the module doc); a stale loan finds no file.
+    Cached(Loan),
     /// A descriptor the connection owns.
     Own(File),
 }
@@ -59,14 +72,14 @@ impl Source {
     pub fn file<'a>(&'a self, cache: &'a FileCache) -> Option<&'a File> {
         match self {
             Source::Own(f) => Some(f),
-            Source::Cached { slot, gzip } => cache.file(*slot, *gzip),
+            Source::Cached(loan) => cache.file(*loan),
         }
     }
 
     /// Turns a cached source into an owned one (dup, close-on-exec), for a
     /// response that outlives the current call.
     pub fn make_own(&mut self, cache: &FileCache) -> Result<(), HttpError> {
-        if let Source::Cached { .. } = self {
+        if let Source::Cached(_) = self {
             let f = self.file(cache).ok_or(HttpError::Internal)?;
             let own = f.try_clone().map_err(|_| HttpError::ServiceUnavailable)?;
             *self = Source::Own(own);
@@ -83,8 +96,7 @@ pub enum Lookup {
     File {
         source: Source,
         meta: FileMeta,
-        gzip: bool,
-        has_gzip_variant: bool,
+        coding: Coding,
     },
 }
 
@@ -96,7 +108,9 @@ struct Entry {
     dir: bool,
     files: Variants,
     /// When the path was last walked from the root.
-    walked_at: Millis,
+    walked_at: Instant,
+    /// Taken anew from `FileCache::generations` at every fill; loans carry it.
+    generation: u64,
     /// Lookup count at the last use, for least-recently-used replacement.
     used: u64,
     /// The turn in which the plain (`[0]`) and `.gz` (`[1]`) file was last `fstat`ed.
@@ -110,7 +124,8 @@ impl Entry {
             key_len: 0,
             dir: false,
             files: Variants::default(),
-            walked_at: 0,
+            walked_at: Instant::from_millis(0),
+            generation: 0,
             used: 0,
             checked: [0; 2],
         }
@@ -119,13 +134,14 @@ impl Entry {
     /// Closes the entry's descriptors.
     fn clear(&mut self) {
         self.key_len = 0;
+        self.generation = 0;
         self.files = Variants::default();
     }
 
     /// When the entry must be closed: `FILE_CACHE_TTL_MS` after its walk (the
     /// moment `lookup` stops trusting it). `None` for an empty slot.
-    fn expires_at(&self) -> Option<Millis> {
-        (self.key_len != 0).then(|| self.walked_at.saturating_add(FILE_CACHE_TTL_MS))
+    fn expires_at(&self) -> Option<Instant> {
+        (self.key_len != 0).then(|| self.walked_at + FILE_CACHE_TTL)
     }
 
     fn is(&self, key: &[u8], dir: bool) -> bool {
@@ -139,6 +155,8 @@ pub struct FileCache {
     lookups: u64,
     /// Turns of the poll loop so far (see the module doc).
     turn: u64,
+    /// Slot fills so far: the last generation given out (0: none, the empty slot's).
+    generations: u64,
 }
 
 impl Default for FileCache {
@@ -154,6 +172,7 @@ impl FileCache {
             entries: (0..FILE_CACHE_ENTRIES).map(|_| Entry::empty()).collect(),
             lookups: 0,
             turn: 1,
+            generations: 0,
         }
     }
 
@@ -165,7 +184,7 @@ impl FileCache {
     /// Closes every entry whose time is up (`next_expiry` ≤ `now`), so a file
     /// nobody asks for again is not held open past the TTL. Only between calls
     /// that lend slots (module doc: Lending). Returns the entries closed.
-    pub fn expire(&mut self, now: Millis) -> usize {
+    pub fn expire(&mut self, now: Instant) -> usize {
         let mut closed = 0;
         for e in &mut self.entries {
             if e.expires_at().is_some_and(|t| t <= now) {
@@ -178,7 +197,7 @@ impl FileCache {
 
     /// The earliest time `expire` has an entry to close; `None` while the cache
     /// holds nothing (the loop may then sleep without a timeout).
-    pub fn next_expiry(&self) -> Option<Millis> {
+    pub fn next_expiry(&self) -> Option<Instant> {
         self.entries.iter().filter_map(Entry::expires_at).min()
     }
 
@@ -189,9 +208,13 @@ impl FileCache {
             .sum()
     }
 
-    fn file(&self, slot: u16, gzip: bool) -> Option<&File> {
-        let e = self.entries.get(usize::from(slot))?;
-        let f = if gzip { &e.files.gzip } else { &e.files.plain };
+    /// The file lent by `loan`, if the slot still holds what was lent.
+    fn file(&self, loan: Loan) -> Option<&File> {
+        let e = self.entries.get(usize::from(loan.slot))?;
+        if e.generation != loan.generation || loan.generation == 0 {
+            return None;
+        }
+        let f = if loan.gzip { &e.files.gzip } else { &e.files.plain };
         f.as_ref().map(|o| &o.file)
     }
 
@@ -203,7 +226,7 @@ impl FileCache {
         path: &CleanPath,
         index: &[u8],
         accepts_gzip: bool,
-        now: Millis,
+        now: Instant,
     ) -> Result<Lookup, HttpError> {
         self.lookups += 1;
         let key = path.as_bytes();
@@ -239,6 +262,8 @@ impl FileCache {
         e.dir = dir;
         e.files = files;
         e.walked_at = now;
+        self.generations += 1;
+        e.generation = self.generations;
         e.used = self.lookups;
         // Just fstat'ed by the walk: the answer comes from the entry without another.
         e.checked = [self.turn; 2];
@@ -269,10 +294,14 @@ impl FileCache {
                 open.meta = meta;
                 *checked = self.turn;
                 Some(Ok(Lookup::File {
-                    source: cached(i, gzip),
+                    source: Source::Cached(Loan {
+                        // FILE_CACHE_ENTRIES ≤ 1024 (limits.rs).
+                        slot: i as u16,
+                        gzip,
+                        generation: e.generation,
+                    }),
                     meta,
-                    gzip,
-                    has_gzip_variant,
+                    coding: Coding::of(gzip, has_gzip_variant),
                 }))
             }
             _ => None,
@@ -286,14 +315,6 @@ impl FileCache {
     }
 }
 
-fn cached(slot: usize, gzip: bool) -> Source {
-    Source::Cached {
-        // FILE_CACHE_ENTRIES ≤ 1024 (limits.rs).
-        slot: slot as u16,
-        gzip,
-    }
-}
-
 /// The answer for a path the cache does not keep: the chosen file is moved out.
 fn uncached(mut files: Variants, accepts_gzip: bool) -> Result<Lookup, HttpError> {
     let has_gzip_variant = files.gzip.is_some();
@@ -302,8 +323,7 @@ fn uncached(mut files: Variants, accepts_gzip: bool) -> Result<Lookup, HttpError
     Ok(Lookup::File {
         source: Source::Own(file),
         meta,
-        gzip,
-        has_gzip_variant,
+        coding: Coding::of(gzip, has_gzip_variant),
     })
 }
 
@@ -337,17 +357,29 @@ mod tests {
         }
     }
 
-    /// (slot, gzip) of a cached answer; panics on anything else.
-    fn slot(cache: &mut FileCache, root: &File, p: &str, gz: bool, now: Millis) -> (u16, bool) {
+    const TTL_MS: u64 = FILE_CACHE_TTL.millis();
+
+    fn at(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    /// The loan of a cached answer; panics on anything else.
+    fn loan(cache: &mut FileCache, root: &File, p: &str, gz: bool, now: u64) -> Loan {
         let clean = path::clean(p.as_bytes()).unwrap();
-        match cache.lookup(root.as_fd(), &clean, b"index.html", gz, now) {
+        match cache.lookup(root.as_fd(), &clean, b"index.html", gz, at(now)) {
             Ok(Lookup::File {
-                source: Source::Cached { slot, gzip },
+                source: Source::Cached(loan),
                 ..
-            }) => (slot, gzip),
+            }) => loan,
             Ok(_) => panic!("{p}: not a cached file"),
             Err(e) => panic!("{p}: {e:?}"),
         }
+    }
+
+    /// (slot, gzip) of a cached answer.
+    fn slot(cache: &mut FileCache, root: &File, p: &str, gz: bool, now: u64) -> (u16, bool) {
+        let l = loan(cache, root, p, gz, now);
+        (l.slot, l.gzip)
     }
 
     #[test]
@@ -381,14 +413,8 @@ mod tests {
         let mut c = FileCache::new();
         assert!(!slot(&mut c, &root, "/app.js", true, 0).1, "no .gz yet");
         d.file("app.js.gz", "gz");
-        assert!(
-            !slot(&mut c, &root, "/app.js", true, FILE_CACHE_TTL_MS - 1).1,
-            "within the TTL"
-        );
-        assert!(
-            slot(&mut c, &root, "/app.js", true, FILE_CACHE_TTL_MS).1,
-            "walked again"
-        );
+        assert!(!slot(&mut c, &root, "/app.js", true, TTL_MS - 1).1, "within the TTL");
+        assert!(slot(&mut c, &root, "/app.js", true, TTL_MS).1, "walked again");
         assert_eq!(c.open_files(), 2, "the file and its .gz");
     }
 
@@ -396,7 +422,7 @@ mod tests {
     fn nothing_cached_no_expiry() {
         let mut c = FileCache::new();
         assert_eq!(c.next_expiry(), None, "an idle loop must sleep without a timeout");
-        assert_eq!(c.expire(Millis::MAX), 0);
+        assert_eq!(c.expire(Instant::NEVER), 0);
         assert_eq!(c.next_expiry(), None);
     }
 
@@ -414,22 +440,22 @@ mod tests {
         slot(&mut c, &root, "/a.txt", false, 0);
         slot(&mut c, &root, "/b.txt", true, 500);
         assert_eq!(c.open_files(), 3);
-        assert_eq!(c.next_expiry(), Some(FILE_CACHE_TTL_MS));
+        assert_eq!(c.next_expiry(), Some(at(TTL_MS)));
         // A hit does not postpone it: the entry is walked again at the TTL anyway.
-        slot(&mut c, &root, "/a.txt", false, FILE_CACHE_TTL_MS - 1);
-        assert_eq!(c.next_expiry(), Some(FILE_CACHE_TTL_MS));
-        assert_eq!(c.expire(FILE_CACHE_TTL_MS - 1), 0, "not yet");
+        slot(&mut c, &root, "/a.txt", false, TTL_MS - 1);
+        assert_eq!(c.next_expiry(), Some(at(TTL_MS)));
+        assert_eq!(c.expire(at(TTL_MS - 1)), 0, "not yet");
         assert_eq!(c.open_files(), 3);
-        assert_eq!(c.expire(FILE_CACHE_TTL_MS), 1, "a.txt's time is up");
+        assert_eq!(c.expire(at(TTL_MS)), 1, "a.txt's time is up");
         assert_eq!(c.open_files(), 2, "b.txt and its .gz remain");
-        assert_eq!(c.next_expiry(), Some(500 + FILE_CACHE_TTL_MS));
-        assert_eq!(c.expire(500 + FILE_CACHE_TTL_MS), 1, "both of b's descriptors");
+        assert_eq!(c.next_expiry(), Some(at(500 + TTL_MS)));
+        assert_eq!(c.expire(at(500 + TTL_MS)), 1, "both of b's descriptors");
         assert_eq!(c.open_files(), 0);
         assert_eq!(c.next_expiry(), None, "all expired: the loop may sleep");
         // Served again: cached again, with a new deadline.
-        let t = 3 * FILE_CACHE_TTL_MS;
+        let t = 3 * TTL_MS;
         slot(&mut c, &root, "/a.txt", false, t);
-        assert_eq!(c.next_expiry(), Some(t + FILE_CACHE_TTL_MS));
+        assert_eq!(c.next_expiry(), Some(at(t + TTL_MS)));
     }
 
     #[test]
@@ -441,15 +467,15 @@ mod tests {
         d.file("fw.bin", "firmware");
         let root = d.fd();
         let mut c = FileCache::new();
-        let (s, gz) = slot(&mut c, &root, "/fw.bin", false, 10);
+        let l = loan(&mut c, &root, "/fw.bin", false, 10);
         std::fs::remove_file(d.0.join("fw.bin")).unwrap();
-        let f = c.file(s, gz).expect("still open until its time is up");
+        let f = c.file(l).expect("still open until its time is up");
         match path::file_meta(f) {
             Ok(Stat::Regular { linked, .. }) => assert!(!linked, "unlinked but pinned"),
             _ => panic!("fstat of the cached file"),
         }
-        assert_eq!(c.expire(10 + FILE_CACHE_TTL_MS), 1);
-        assert!(c.file(s, gz).is_none());
+        assert_eq!(c.expire(at(10 + TTL_MS)), 1);
+        assert!(c.file(l).is_none());
         assert_eq!(c.open_files(), 0);
         assert_eq!(c.next_expiry(), None);
     }
@@ -457,7 +483,7 @@ mod tests {
     /// Size of the cached answer for `p`.
     fn size(cache: &mut FileCache, root: &File, p: &str) -> u64 {
         let clean = path::clean(p.as_bytes()).unwrap();
-        match cache.lookup(root.as_fd(), &clean, b"index.html", false, 0) {
+        match cache.lookup(root.as_fd(), &clean, b"index.html", false, at(0)) {
             Ok(Lookup::File { meta, .. }) => meta.size,
             _ => panic!("{p}: not a file"),
         }
@@ -515,13 +541,13 @@ mod tests {
         let root = d.fd();
         let mut c = FileCache::new();
         let clean = path::clean(b"/missing").unwrap();
-        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, 0);
+        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, at(0));
         assert!(matches!(r, Err(HttpError::NotFound)));
         let clean = path::clean(b"/sub").unwrap();
-        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, 0);
+        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, at(0));
         assert!(matches!(r, Ok(Lookup::AddSlash)));
         let clean = path::clean(format!("/{long}").as_bytes()).unwrap();
-        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, 0);
+        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, at(0));
         assert!(matches!(
             r,
             Ok(Lookup::File {
@@ -530,5 +556,39 @@ mod tests {
             })
         ));
         assert_eq!(c.open_files(), 0);
+    }
+
+    /// A loan kept past its call (the lending rule broken) finds no file once
+    /// its slot holds something else, instead of another file's bytes.
+    #[test]
+    fn stale_loan_reads_as_no_file() {
+        if FILE_CACHE_ENTRIES == 0 {
+            return;
+        }
+        let d = Dir::new("stale");
+        for i in 0..=FILE_CACHE_ENTRIES {
+            d.file(&format!("f{i}"), "x");
+        }
+        let root = d.fd();
+        let mut c = FileCache::new();
+        let a = loan(&mut c, &root, "/f0", false, 0);
+        assert!(c.file(a).is_some());
+        // Every other slot filled, then one more path: f0's slot, the least
+        // recently used, is given to it.
+        for i in 1..FILE_CACHE_ENTRIES {
+            loan(&mut c, &root, &format!("/f{i}"), false, 1);
+        }
+        let b = loan(&mut c, &root, &format!("/f{FILE_CACHE_ENTRIES}"), false, 2);
+        assert_eq!(b.slot, a.slot, "f0's slot, reused");
+        assert!(c.file(a).is_none(), "f0's loan must not read another file");
+        assert!(c.file(b).is_some());
+        // Closed at the TTL: nothing to read; walked again: a new generation.
+        assert!(c.expire(at(2 + TTL_MS)) > 0);
+        assert!(c.file(b).is_none(), "closed slot");
+        let b2 = loan(&mut c, &root, &format!("/f{FILE_CACHE_ENTRIES}"), false, 2 + TTL_MS);
+        assert!(c.file(b).is_none() && c.file(b2).is_some());
+        let mut stale = Source::Cached(b);
+        assert!(stale.file(&c).is_none());
+        assert!(stale.make_own(&c).is_err(), "a stale loan cannot become a descriptor");
     }
 }

@@ -38,11 +38,20 @@ pub fn recv(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Io {
     }
 }
 
-/// Sends `buf`. `more` sets MSG_MORE so a head and the first body bytes leave
-/// in one segment. MSG_NOSIGNAL: a gone peer is an error value, not SIGPIPE.
-pub fn send(sock: BorrowedFd<'_>, buf: &[u8], more: bool) -> Io {
+/// Whether more bytes of the same response follow a send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Segment {
+    /// A body follows (MSG_MORE): a head and the first body bytes leave in one
+    /// TCP segment instead of a small one for the head.
+    More,
+    /// The last bytes of the response: push them out now.
+    Last,
+}
+
+/// Sends `buf`. MSG_NOSIGNAL: a gone peer is an error value, not SIGPIPE.
+pub fn send(sock: BorrowedFd<'_>, buf: &[u8], segment: Segment) -> Io {
     let mut flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL;
-    if more {
+    if segment == Segment::More {
         // nix has no name for MSG_MORE; the bit is Linux's.
         flags |= MsgFlags::from_bits_retain(nix::libc::MSG_MORE);
     }

@@ -7,6 +7,8 @@
 //! variables (`WARDEN_MAX_CONNECTIONS=64 cargo build ...`; see `boards/*/board.conf`
 //! and `cross/build`). Values are checked at compile time: a bad one fails the build.
 
+use crate::clock::Duration;
+
 /// A capacity from the build environment, or the default. Runs at compile time.
 const fn build_usize(value: Option<&str>, default: usize) -> usize {
     let Some(s) = value else {
@@ -83,25 +85,25 @@ pub const MAX_REQUESTS_PER_CONNECTION: u32 = 1000;
 
 /// Idle keep-alive timeout: an empty connection between requests is closed
 /// after this long. Browsers reopen cheaply; a slot is worth more.
-pub const DEFAULT_IDLE_TIMEOUT_MS: u64 = 15_000;
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_millis(15_000);
 
 /// Absolute deadline for a whole request head, counted from its first byte.
 /// Bytes trickling in do not extend it (slowloris).
-pub const DEFAULT_HEADER_TIMEOUT_MS: u64 = 10_000;
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_millis(10_000);
 
 /// A response that makes no progress for this long is abandoned (a client
 /// that stopped reading).
-pub const DEFAULT_WRITE_TIMEOUT_MS: u64 = 30_000;
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_millis(30_000);
 
 /// Longest timeout a flag may set: a day. Keeps deadline arithmetic far from overflow.
 pub const MAX_TIMEOUT_SECS: u64 = 86_400;
 
 /// After an error response the write side is shut and input drained for at
 /// most this long, so the client reads the response instead of a reset.
-pub const LINGER_MS: u64 = 2_000;
+pub const LINGER: Duration = Duration::from_millis(2_000);
 
 /// On SIGTERM/SIGINT, responses in flight get this long to finish.
-pub const SHUTDOWN_GRACE_MS: u64 = 10_000;
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(10_000);
 
 /// Bytes handed to one sendfile(2) call per wake-up, so one big download
 /// cannot starve the other connections of the single thread.
@@ -125,7 +127,7 @@ pub const MAX_LISTENERS: usize = 8;
 
 /// When accept fails with EMFILE/ENFILE and the reserve descriptor could not
 /// be re-opened, listeners are not polled for this long (no busy loop).
-pub const ACCEPT_BACKOFF_MS: u64 = 1_000;
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(1_000);
 
 /// Files kept open between requests (`filecache.rs`): a router's admin UI is
 /// a few dozen files asked for again and again; each entry holds up to two
@@ -139,7 +141,7 @@ pub const FILE_CACHE_KEY_LEN: usize = 128;
 /// A cached path is walked again from the root after this long, so a new
 /// `.gz` sibling, a renamed directory or a new index file is seen within it.
 /// Changes to the file itself are seen at once: it is `fstat`ed on every use.
-pub const FILE_CACHE_TTL_MS: u64 = 1_000;
+pub const FILE_CACHE_TTL: Duration = Duration::from_millis(1_000);
 
 /// Descriptors besides two per connection: stdio, listeners, root, reserve,
 /// signal fd, a directory walked during path resolution, and the file cache.

@@ -4,6 +4,7 @@
 
 use crate::conditional::{ETag, Precondition, evaluate, range_allowed};
 use crate::date::format_imf;
+use crate::encoding::Coding;
 use crate::error::{HttpError, reason};
 use crate::path::FileMeta;
 use crate::range::{self, RangeRequest};
@@ -65,16 +66,53 @@ impl<'a> HeadWriter<'a> {
     }
 }
 
+/// Whether the connection stays open after a response (RFC 9112 §9.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connection {
+    KeepAlive,
+    Close,
+}
+
+/// What a request lets a response carry: a HEAD response has the head of the
+/// GET response and no body (RFC 9110 §9.3.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Full,
+    HeadOnly,
+}
+
+impl Reply {
+    pub fn to(method: Method) -> Reply {
+        match method {
+            Method::Get => Reply::Full,
+            Method::Head => Reply::HeadOnly,
+        }
+    }
+}
+
 /// What every response shares, fixed before planning.
+#[derive(Clone, Copy)]
 pub struct Common<'a> {
     /// The current IMF-fixdate, formatted once per loop iteration.
     pub date: &'a [u8],
-    /// Whether the connection stays open after this response.
-    pub keep_alive: bool,
-    /// The request was HTTP/1.0 (persistence must then be announced, RFC 9112 §9.3).
-    pub http10: bool,
+    /// Whether the connection may stay open (a response may still close it).
+    pub connection: Connection,
+    /// The request's version: a persistent HTTP/1.0 connection must be announced (RFC 9112 §9.3).
+    pub version: Version,
     /// `--cache-control` value, if any.
     pub cache_control: Option<&'a [u8]>,
+}
+
+impl<'a> Common<'a> {
+    /// For a response to bytes that never parsed (or to no request at all): it closes.
+    pub fn closing(date: &'a [u8]) -> Common<'a> {
+        Common {
+            date,
+            connection: Connection::Close,
+            version: Version::Http11,
+            cache_control: None,
+        }
+    }
 }
 
 /// Status line and the fields every response carries (RFC 9110 §6.6.1, §10.2.4).
@@ -87,40 +125,90 @@ fn start(w: &mut HeadWriter<'_>, status: u16, c: &Common<'_>) {
     w.header(b"Date", c.date);
     w.header(b"Server", b"warden");
     w.header(b"X-Content-Type-Options", b"nosniff");
-    if !c.keep_alive {
-        w.header(b"Connection", b"close");
-    } else if c.http10 {
-        w.header(b"Connection", b"keep-alive");
-    }
+    match (c.connection, c.version) {
+        (Connection::Close, _) => w.header(b"Connection", b"close"),
+        (Connection::KeepAlive, Version::Http10) => w.header(b"Connection", b"keep-alive"),
+        (Connection::KeepAlive, Version::Http11) => w,
+    };
 }
 
-/// A file response's plan: the head is in the buffer; the body is `len` bytes
-/// of the file from `offset` (none for HEAD, 304, 412, 416).
+/// The bytes `offset..end` of a file, the body of a response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FilePlan {
-    pub status: u16,
-    /// Bytes of the response buffer to send (head, and any inline body).
-    pub head_len: usize,
-    pub body: Option<(u64, u64)>,
-    /// Length of a short text body written after the head (412, 416), for the log.
-    pub inline_body: usize,
+pub struct Span {
+    pub offset: u64,
+    pub end: u64,
 }
 
-/// The file being answered with, as `path::resolve` found it.
-pub struct Representation<'a> {
+/// A planned response: the head (and any short text body) is in the buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub status: u16,
+    /// Bytes of the buffer to send: the head, and the inline body if any.
+    pub len: usize,
+    /// File bytes to send after them (none for HEAD, 304, 412, 416, errors).
+    pub body: Option<Span>,
+    /// Length of the short text body inside `len` (errors, 412, 416), for the log.
+    pub inline_body: usize,
+    /// Whether the connection stays open after this response.
+    pub connection: Connection,
+}
+
+/// The file being answered with, as the file cache found it.
+#[derive(Clone, Copy, Debug)]
+pub struct Representation {
     pub meta: FileMeta,
-    /// Served bytes are the `.gz` sibling (Content-Encoding: gzip).
-    pub gzip: bool,
-    /// A `.gz` sibling exists, so the response varies on Accept-Encoding.
-    pub has_gzip_variant: bool,
-    pub content_type: &'a str,
+    pub coding: Coding,
+    pub content_type: &'static str,
+}
+
+/// What a request is answered with, decided before planning (`route.rs`).
+pub enum Answer<'r, 'b> {
+    /// An existing file: §13.2.2 preconditions, then Range.
+    File(&'r Request<'b>, Representation),
+    /// A directory asked for without its slash.
+    AddSlash(&'r Request<'b>),
+    /// A refusal, for a request that parsed or for bytes that did not.
+    Error(HttpError, Reply),
+}
+
+/// Plans the response for any answer: writes its head into `buf` and says
+/// what follows. Errors that leave the byte stream untrustworthy close the
+/// connection; a head too long for the buffer (a very long redirect) becomes
+/// a 414 that closes it.
+pub fn plan(buf: &mut [u8], answer: Answer<'_, '_>, common: &Common<'_>) -> Plan {
+    let mut c = *common;
+    let reply = match &answer {
+        Answer::File(req, _) | Answer::AddSlash(req) => Reply::to(req.method),
+        Answer::Error(e, reply) => {
+            if e.closes_connection() {
+                c.connection = Connection::Close;
+            }
+            *reply
+        }
+    };
+    let planned = match answer {
+        Answer::File(req, rep) => file(buf, req, &rep, &c),
+        Answer::AddSlash(req) => add_slash(buf, req, &c),
+        Answer::Error(e, reply) => Some(error(buf, e, reply, &c)),
+    };
+    planned.unwrap_or_else(|| {
+        c.connection = Connection::Close;
+        error(buf, HttpError::UriTooLong, reply, &c)
+    })
+}
+
+/// The 503 for a connection refused without a slot (the table is full).
+/// Returns the bytes of `buf` to send.
+pub fn refusal(buf: &mut [u8], date: &[u8]) -> usize {
+    error(buf, HttpError::ServiceUnavailable, Reply::Full, &Common::closing(date)).len
 }
 
 /// Plans a response for an existing file: §13.2.2 preconditions, then Range.
-pub fn file(buf: &mut [u8], req: &Request<'_>, rep: &Representation<'_>, c: &Common<'_>) -> Option<FilePlan> {
+fn file(buf: &mut [u8], req: &Request<'_>, rep: &Representation, c: &Common<'_>) -> Option<Plan> {
     let m = rep.meta;
-    let etag = ETag::new(m.size, m.mtime_sec, m.mtime_nsec, rep.gzip);
+    let etag = ETag::new(m.size, m.mtime_sec, m.mtime_nsec, rep.coding.is_gzip());
     let last_modified = format_imf(m.mtime_sec);
+    let reply = Reply::to(req.method);
     let mut w = HeadWriter::new(buf);
     let validators = |w: &mut HeadWriter<'_>| {
         w.header(b"ETag", etag.as_bytes());
@@ -128,7 +216,7 @@ pub fn file(buf: &mut [u8], req: &Request<'_>, rep: &Representation<'_>, c: &Com
         if let Some(cc) = c.cache_control {
             w.header(b"Cache-Control", cc);
         }
-        if rep.has_gzip_variant {
+        if rep.coding.varies() {
             w.header(b"Vary", b"Accept-Encoding");
         }
     };
@@ -138,15 +226,17 @@ pub fn file(buf: &mut [u8], req: &Request<'_>, rep: &Representation<'_>, c: &Com
             start(&mut w, 304, c);
             validators(&mut w);
             w.put(b"\r\n");
-            return w.finish().map(|head_len| FilePlan {
+            return w.finish().map(|len| Plan {
                 status: 304,
-                head_len,
+                len,
                 body: None,
                 inline_body: 0,
+                connection: c.connection,
             });
         }
         Precondition::Failed => {
-            return plain_status(w, 412, b"412 Precondition Failed\n", req.method == Method::Head, c);
+            start(&mut w, 412, c);
+            return finish_plain(w, 412, b"412 Precondition Failed\n", reply, c);
         }
         Precondition::Proceed => {}
     }
@@ -162,8 +252,7 @@ pub fn file(buf: &mut [u8], req: &Request<'_>, rep: &Representation<'_>, c: &Com
             // RFC 9110 §15.5.17: say how long the representation is.
             start(&mut w, 416, c);
             w.put(b"Content-Range: bytes */").num(m.size).put(b"\r\n");
-            let body: &[u8] = b"416 Range Not Satisfiable\n";
-            return finish_plain(w, 416, body, req.method == Method::Head);
+            return finish_plain(w, 416, b"416 Range Not Satisfiable\n", reply, c);
         }
     };
     start(&mut w, status, c);
@@ -178,45 +267,49 @@ pub fn file(buf: &mut [u8], req: &Request<'_>, rep: &Representation<'_>, c: &Com
             .num(m.size)
             .put(b"\r\n");
     }
-    if rep.gzip {
+    if rep.coding.is_gzip() {
         w.header(b"Content-Encoding", b"gzip");
     }
     w.header(b"Accept-Ranges", b"bytes");
     validators(&mut w);
     w.put(b"\r\n");
-    let body = (req.method == Method::Get && len > 0).then_some((first, len));
-    w.finish().map(|head_len| FilePlan {
+    // first + len = last + 1 <= the file's size: no overflow.
+    let body = (reply == Reply::Full && len > 0).then_some(Span {
+        offset: first,
+        end: first + len,
+    });
+    w.finish().map(|head_len| Plan {
         status,
-        head_len,
+        len: head_len,
         body,
         inline_body: 0,
+        connection: c.connection,
     })
 }
 
-fn plain_status(mut w: HeadWriter<'_>, status: u16, body: &[u8], head: bool, c: &Common<'_>) -> Option<FilePlan> {
-    start(&mut w, status, c);
-    finish_plain(w, status, body, head)
-}
-
 /// Ends a head with a short text body (omitted for HEAD, length kept, RFC 9110 §9.3.2).
-fn finish_plain(mut w: HeadWriter<'_>, status: u16, body: &[u8], head: bool) -> Option<FilePlan> {
+fn finish_plain(mut w: HeadWriter<'_>, status: u16, body: &[u8], reply: Reply, c: &Common<'_>) -> Option<Plan> {
     w.header(b"Content-Type", b"text/plain; charset=utf-8");
     w.header_num(b"Content-Length", body.len() as u64);
     w.put(b"\r\n");
-    if !head {
-        w.put(body);
-    }
-    w.finish().map(|head_len| FilePlan {
+    let inline_body = match reply {
+        Reply::Full => {
+            w.put(body);
+            body.len()
+        }
+        Reply::HeadOnly => 0,
+    };
+    w.finish().map(|len| Plan {
         status,
-        head_len,
+        len,
         body: None,
-        inline_body: if head { 0 } else { body.len() },
+        inline_body,
+        connection: c.connection,
     })
 }
 
 /// An error response: constant body, `Allow` on 405, `Retry-After` on 503.
-/// Returns the head length (the body is in it).
-pub fn error(buf: &mut [u8], err: HttpError, head: bool, c: &Common<'_>) -> usize {
+fn error(buf: &mut [u8], err: HttpError, reply: Reply, c: &Common<'_>) -> Plan {
     let mut w = HeadWriter::new(buf);
     start(&mut w, err.status(), c);
     match err {
@@ -228,16 +321,21 @@ pub fn error(buf: &mut [u8], err: HttpError, head: bool, c: &Common<'_>) -> usiz
         }
         _ => {}
     }
-    finish_plain(w, err.status(), err.body().as_bytes(), head)
-        .map(|p| p.head_len)
-        // Every error head is a few hundred bytes; the buffer is sized for them.
-        .unwrap_or(0)
+    // Every error head is a few hundred bytes; the buffer (RESPONSE_HEAD_CAP)
+    // is sized for them, with the longest --cache-control config allows.
+    finish_plain(w, err.status(), err.body().as_bytes(), reply, c).unwrap_or(Plan {
+        status: err.status(),
+        len: 0,
+        body: None,
+        inline_body: 0,
+        connection: Connection::Close,
+    })
 }
 
 /// 301 to the same path with a slash (RFC 9110 §15.4.2), relative so it is
 /// never built from Host: `./NAME/` (the `./` keeps a `:` in NAME from reading
 /// as a scheme, RFC 3986 §4.2), query kept.
-pub fn add_slash(buf: &mut [u8], req: &Request<'_>, c: &Common<'_>) -> Option<usize> {
+fn add_slash(buf: &mut [u8], req: &Request<'_>, c: &Common<'_>) -> Option<Plan> {
     let name = req.path.rsplit(|&b| b == b'/').next().unwrap_or(b"");
     let mut w = HeadWriter::new(buf);
     start(&mut w, 301, c);
@@ -248,12 +346,13 @@ pub fn add_slash(buf: &mut [u8], req: &Request<'_>, c: &Common<'_>) -> Option<us
     w.put(b"\r\n");
     w.header_num(b"Content-Length", 0);
     w.put(b"\r\n");
-    w.finish()
-}
-
-/// Whether the request was HTTP/1.0 (for `Common::http10`).
-pub fn is_http10(req: &Request<'_>) -> bool {
-    req.version == Version::Http10
+    w.finish().map(|len| Plan {
+        status: 301,
+        len,
+        body: None,
+        inline_body: 0,
+        connection: c.connection,
+    })
 }
 
 #[cfg(test)]
@@ -266,27 +365,34 @@ mod tests {
     fn common() -> Common<'static> {
         Common {
             date: DATE,
-            keep_alive: true,
-            http10: false,
+            connection: Connection::KeepAlive,
+            version: Version::Http11,
             cache_control: None,
         }
     }
 
-    fn rep(size: u64) -> Representation<'static> {
+    fn rep(size: u64) -> Representation {
         Representation {
             meta: FileMeta {
                 size,
                 mtime_sec: 784_111_777,
                 mtime_nsec: 0,
             },
-            gzip: false,
-            has_gzip_variant: false,
+            coding: Coding::Identity,
             content_type: "text/plain; charset=utf-8",
         }
     }
 
-    fn head_text(buf: &[u8], plan: &FilePlan) -> String {
-        String::from_utf8(buf[..plan.head_len].to_vec()).unwrap()
+    fn head_text(buf: &[u8], plan: &Plan) -> String {
+        String::from_utf8(buf[..plan.len].to_vec()).unwrap()
+    }
+
+    /// `len` bytes from `offset`.
+    fn span(offset: u64, len: u64) -> Span {
+        Span {
+            offset,
+            end: offset + len,
+        }
     }
 
     #[test]
@@ -294,7 +400,7 @@ mod tests {
         let mut buf = [0u8; 1536];
         let req = Request::new(Method::Get, Version::Http11, b"/x.txt");
         let plan = file(&mut buf, &req, &rep(10), &common()).unwrap();
-        assert_eq!((plan.status, plan.body), (200, Some((0, 10))));
+        assert_eq!((plan.status, plan.body), (200, Some(span(0, 10))));
         let h = head_text(&buf, &plan);
         assert!(h.starts_with("HTTP/1.1 200 OK\r\n"), "{h}");
         for want in [
@@ -320,8 +426,7 @@ mod tests {
         let mut buf = [0u8; 1536];
         let req = Request::new(Method::Get, Version::Http11, b"/x.txt");
         let mut r = rep(10);
-        r.gzip = true;
-        r.has_gzip_variant = true;
+        r.coding = Coding::Gzip;
         let plan = file(&mut buf, &req, &r, &common()).unwrap();
         let h = head_text(&buf, &plan);
         assert!(h.contains("ETag: \"a-2ebc98a1.0-gz\"\r\n"), "{h}");
@@ -343,7 +448,7 @@ mod tests {
         let mut req = Request::new(Method::Get, Version::Http11, b"/x.txt");
         req.range = Some(b"bytes=2-4");
         let plan = file(&mut buf, &req, &rep(10), &common()).unwrap();
-        assert_eq!((plan.status, plan.body), (206, Some((2, 3))));
+        assert_eq!((plan.status, plan.body), (206, Some(span(2, 3))));
         assert!(head_text(&buf, &plan).contains("Content-Range: bytes 2-4/10\r\n"));
         req.range = Some(b"bytes=10-");
         let plan = file(&mut buf, &req, &rep(10), &common()).unwrap();
@@ -357,7 +462,7 @@ mod tests {
         let mut req = Request::new(Method::Get, Version::Http11, b"/x.txt");
         req.if_none_match.push(b"*").unwrap();
         let mut r = rep(10);
-        r.has_gzip_variant = true;
+        r.coding = Coding::IdentityOverGzip;
         let c = Common {
             cache_control: Some(b"max-age=60"),
             ..common()
@@ -381,17 +486,18 @@ mod tests {
         let mut buf = [0u8; 1536];
         let req = Request::new(Method::Get, Version::Http10, b"/x");
         let c = Common {
-            http10: true,
+            version: Version::Http10,
             ..common()
         };
-        let plan = file(&mut buf, &req, &rep(1), &c).unwrap();
-        assert!(head_text(&buf, &plan).contains("Connection: keep-alive\r\n"));
-        let c = Common {
-            keep_alive: false,
-            ..common()
-        };
-        let n = error(&mut buf, HttpError::MethodNotAllowed, false, &c);
-        let h = std::str::from_utf8(&buf[..n]).unwrap();
+        let p = file(&mut buf, &req, &rep(1), &c).unwrap();
+        assert!(head_text(&buf, &p).contains("Connection: keep-alive\r\n"));
+        let p = plan(
+            &mut buf,
+            Answer::Error(HttpError::MethodNotAllowed, Reply::Full),
+            &common(),
+        );
+        assert_eq!(p.connection, Connection::Close, "a 405 closes");
+        let h = std::str::from_utf8(&buf[..p.len]).unwrap();
         assert!(
             h.contains("Connection: close\r\n") && h.contains("Allow: GET, HEAD\r\n"),
             "{h}"
@@ -404,8 +510,8 @@ mod tests {
         let mut buf = [0u8; 1536];
         let mut req = Request::new(Method::Get, Version::Http11, b"/a/my%20dir");
         req.query = Some(b"x=1");
-        let n = add_slash(&mut buf, &req, &common()).unwrap();
-        let h = std::str::from_utf8(&buf[..n]).unwrap();
+        let p = plan(&mut buf, Answer::AddSlash(&req), &common());
+        let h = std::str::from_utf8(&buf[..p.len]).unwrap();
         assert!(h.starts_with("HTTP/1.1 301 Moved Permanently\r\n"));
         assert!(h.contains("Location: ./my%20dir/?x=1\r\n"), "{h}");
     }
@@ -416,17 +522,17 @@ mod tests {
         let mut buf = [0u8; 1536];
         let mut req = Request::new(Method::Get, Version::Http11, b"/x.bin");
         let plan = file(&mut buf, &req, &rep((1 << 32) - 1), &common()).unwrap();
-        assert_eq!((plan.status, plan.body), (200, Some((0, (1 << 32) - 1))));
+        assert_eq!((plan.status, plan.body), (200, Some(span(0, (1 << 32) - 1))));
         assert!(head_text(&buf, &plan).contains("Content-Length: 4294967295\r\n"));
         req.range = Some(b"bytes=0-4294967294");
         let plan = file(&mut buf, &req, &rep(5 << 30), &common()).unwrap();
-        assert_eq!((plan.status, plan.body), (206, Some((0, (1 << 32) - 1))));
+        assert_eq!((plan.status, plan.body), (206, Some(span(0, (1 << 32) - 1))));
         let h = head_text(&buf, &plan);
         assert!(h.contains("Content-Range: bytes 0-4294967294/5368709120\r\n"), "{h}");
         for (range, first, len) in [("bytes=0-", 0, u64::MAX), ("bytes=-1", u64::MAX - 1, 1)] {
             req.range = Some(range.as_bytes());
             let plan = file(&mut buf, &req, &rep(u64::MAX), &common()).unwrap();
-            assert_eq!((plan.status, plan.body), (206, Some((first, len))), "{range}");
+            assert_eq!((plan.status, plan.body), (206, Some(span(first, len))), "{range}");
             let want = format!("Content-Range: bytes {first}-{}/{}\r\n", u64::MAX - 1, u64::MAX);
             assert!(head_text(&buf, &plan).contains(&want), "{range}");
         }
@@ -437,5 +543,28 @@ mod tests {
         let mut buf = [0u8; 40];
         let req = Request::new(Method::Get, Version::Http11, b"/x");
         assert!(file(&mut buf, &req, &rep(1), &common()).is_none());
+    }
+
+    /// A head that does not fit (a redirect with a very long query) is a 414
+    /// that closes the connection, planned by the same function.
+    #[test]
+    fn rfc9110_15_5_15_head_too_long_for_the_buffer_is_414() {
+        let mut buf = [0u8; 300];
+        let query = "q".repeat(400);
+        let mut req = Request::new(Method::Get, Version::Http11, b"/dir");
+        req.query = Some(query.as_bytes());
+        let p = plan(&mut buf, Answer::AddSlash(&req), &common());
+        assert_eq!((p.status, p.connection, p.body), (414, Connection::Close, None));
+        let h = std::str::from_utf8(&buf[..p.len]).unwrap();
+        assert!(
+            h.starts_with("HTTP/1.1 414 ") && h.ends_with("414 URI Too Long\n"),
+            "{h}"
+        );
+        assert_eq!(p.inline_body, "414 URI Too Long\n".len());
+        let head = Request::new(Method::Head, Version::Http11, b"/dir");
+        let mut head = head;
+        head.query = Some(query.as_bytes());
+        let p = plan(&mut buf, Answer::AddSlash(&head), &common());
+        assert_eq!((p.status, p.inline_body), (414, 0), "HEAD: no body");
     }
 }

@@ -5,26 +5,28 @@
 //! as timeout. Knows no HTTP: connections do that (`conn.rs`).
 
 use crate::access_log::AccessLog;
-use crate::bufs::{Buffers, LargePool};
-use crate::conn::{Conn, Fate, Interest, ServeConfig, Shared, SlotBufs};
-use crate::date::{DateCache, Millis, monotonic_ms, unix_now};
-use crate::error::HttpError;
-use crate::filecache::FileCache;
-use crate::io;
+use crate::bufs::Buffers;
+use crate::clock::{self, Instant};
+use crate::config::ServeConfig;
+use crate::conn::{Conn, Fate, Interest, SlotBufs};
+use crate::date::unix_now;
+use crate::io::{self, Segment};
 use crate::limits::{
-    ACCEPT_BACKOFF_MS, ACCEPT_BATCH, FALLBACK_BUF, HEAD_BUF_SMALL, MAX_CONNECTIONS, REQUEST_LINE_BUF,
-    RESPONSE_HEAD_CAP, SHUTDOWN_GRACE_MS,
+    ACCEPT_BACKOFF, ACCEPT_BATCH, HEAD_BUF_SMALL, MAX_CONNECTIONS, REQUEST_LINE_BUF, RESPONSE_HEAD_CAP, SHUTDOWN_GRACE,
 };
 use crate::listen::{Accepted, Reserve};
-use crate::response::{self, Common};
+use crate::response;
+use crate::services::Services;
+use crate::transport::Transport;
 use nix::libc;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
-/// Everything the loop owns; allocated once in `new`, never grown.
+/// Everything the loop owns; allocated once in `new`. The table and the
+/// poll list grow by push within the capacity reserved here, never beyond.
 pub struct Server {
-    cfg: ServeConfig,
-    root: OwnedFd,
+    /// What the connections share, lent to one per call.
+    services: Services,
     listeners: Vec<TcpListener>,
     /// Readable means "shut down" (a signalfd in the binary, a pipe in tests).
     stop: OwnedFd,
@@ -39,39 +41,16 @@ pub struct Server {
     resp: Buffers,
     /// Each slot's copy of the request line it is answering (access log).
     line: Buffers,
-    pool: LargePool,
-    files: FileCache,
-    fallback: Vec<u8>,
-    date: DateCache,
-    log: AccessLog,
     pollfds: Vec<libc::pollfd>,
     /// For each pollfd after the fixed ones, the slot it belongs to.
     poll_slots: Vec<usize>,
-    accept_paused_until: Millis,
+    accept_paused_until: Instant,
     /// Set when shutdown began: the time by which the loop ends regardless.
-    drain_deadline: Option<Millis>,
+    drain_deadline: Option<Instant>,
 }
 
 /// pollfd entries before the connections: the stop descriptor, then listeners.
 const STOP_INDEX: usize = 0;
-
-/// The per-call view of the server's shared parts, borrowed field by field so
-/// that the connection table and the slot buffers stay free to borrow.
-macro_rules! shared {
-    ($s:ident, $now:expr) => {
-        Shared {
-            root: $s.root.as_fd(),
-            cfg: &$s.cfg,
-            now: $now,
-            date: &$s.date,
-            pool: &mut $s.pool,
-            files: &mut $s.files,
-            fallback: &mut $s.fallback,
-            log: &$s.log,
-            draining: $s.drain_deadline.is_some(),
-        }
-    };
-}
 
 impl Server {
     /// Builds the server with all its memory: buffers are allocated zeroed, so
@@ -86,24 +65,19 @@ impl Server {
         let slots = cfg.max_connections.clamp(1, MAX_CONNECTIONS);
         let reserve = Reserve::new(&root);
         let fixed = 1 + listeners.len();
+        let now = clock::now();
         Server {
+            services: Services::new(cfg, root, AccessLog::new(access_log), now, unix_now()),
             conns: Vec::with_capacity(slots),
             free: Vec::with_capacity(slots),
             slots,
             small: Buffers::new(slots, HEAD_BUF_SMALL),
             resp: Buffers::new(slots, RESPONSE_HEAD_CAP),
             line: Buffers::new(slots, REQUEST_LINE_BUF),
-            pool: LargePool::new(),
-            files: FileCache::new(),
-            fallback: vec![0u8; FALLBACK_BUF],
-            date: DateCache::new(unix_now()),
-            log: AccessLog::new(access_log),
             pollfds: Vec::with_capacity(fixed + slots),
             poll_slots: Vec::with_capacity(slots),
-            accept_paused_until: 0,
+            accept_paused_until: now,
             drain_deadline: None,
-            cfg,
-            root,
             listeners,
             stop,
             reserve,
@@ -132,16 +106,17 @@ impl Server {
     pub fn run(&mut self) -> std::io::Result<()> {
         let mut ready = false;
         loop {
-            let now = monotonic_ms();
-            self.date.update(unix_now());
+            let now = clock::now();
+            self.services.now = now;
+            self.services.date.update(unix_now());
             if ready {
-                self.files.new_turn();
+                self.services.files.new_turn();
                 self.dispatch(now);
             }
             self.expire(now);
-            // Between calls no connection holds a cached slot (filecache.rs, Lending:
+            // Between calls no connection holds a loan (filecache.rs, Lending:
             // a response that waits for poll has its own dup), so closing is safe.
-            self.files.expire(now);
+            self.services.files.expire(now);
             if let Some(deadline) = self.drain_deadline {
                 if self.active() == 0 || now >= deadline {
                     return Ok(());
@@ -157,7 +132,7 @@ impl Server {
                     Some(libc::EINTR) => {}
                     // More descriptors polled than RLIMIT_NOFILE allows (the limit was
                     // lowered from outside): shed connections instead of dying.
-                    Some(libc::EINVAL) => self.shed(monotonic_ms()),
+                    Some(libc::EINVAL) => self.shed(clock::now()),
                     _ => return Err(err),
                 }
             }
@@ -166,13 +141,13 @@ impl Server {
     }
 
     /// Fills `pollfds` for this iteration and returns the poll timeout in ms.
-    fn build_pollfds(&mut self, now: Millis) -> i32 {
+    fn build_pollfds(&mut self, now: Instant) -> i32 {
         self.pollfds.clear();
         self.poll_slots.clear();
         let draining = self.drain_deadline.is_some();
-        let mut next = self.drain_deadline.unwrap_or(Millis::MAX);
+        let mut next = self.drain_deadline.unwrap_or(Instant::NEVER);
         // Cached files are closed TTL after their walk; nothing cached: no wake-up.
-        next = next.min(self.files.next_expiry().unwrap_or(Millis::MAX));
+        next = next.min(self.services.files.next_expiry().unwrap_or(Instant::NEVER));
         let entry = |fd: i32, events: i16| libc::pollfd { fd, events, revents: 0 };
         // A negative fd is ignored by poll: that is how a source is switched off.
         let stop_fd = if draining { -1 } else { self.stop.as_raw_fd() };
@@ -197,14 +172,14 @@ impl Server {
                 next = next.min(deadline);
             }
         }
-        if next == Millis::MAX {
+        if next == Instant::NEVER {
             return -1;
         }
-        i32::try_from(next.saturating_sub(now)).unwrap_or(i32::MAX)
+        (next - now).poll_timeout()
     }
 
     /// Handles what the last poll reported.
-    fn dispatch(&mut self, now: Millis) {
+    fn dispatch(&mut self, now: Instant) {
         let fixed = 1 + self.listeners.len();
         if self.pollfds[STOP_INDEX].revents != 0 && self.drain_deadline.is_none() {
             self.begin_drain(now);
@@ -220,61 +195,64 @@ impl Server {
                 continue;
             }
             let slot = self.poll_slots[k];
-            self.drive(slot, now);
+            self.drive(slot);
         }
     }
 
     /// Runs one connection's state machine and frees its slot if it ended.
-    fn drive(&mut self, slot: usize, now: Millis) {
+    fn drive(&mut self, slot: usize) {
         let Some(conn) = self.conns[slot].as_mut() else {
             return;
         };
-        let mut shared = shared!(self, now);
         let bufs = SlotBufs {
             small: self.small.get_mut(slot),
             line: self.line.get_mut(slot),
             resp: self.resp.get_mut(slot),
         };
-        if conn.on_ready(bufs, &mut shared) == Fate::Closed {
-            self.conns[slot] = None;
+        if conn.on_ready(bufs, &mut self.services) == Fate::Closed {
+            self.close(slot);
+        }
+    }
+
+    /// Ends the connection in `slot` (it finished, or is given up on): it logs
+    /// what it had in flight and gives back what it borrowed; the slot is free.
+    fn close(&mut self, slot: usize) {
+        if let Some(conn) = self.conns[slot].take() {
+            conn.end(self.line.get(slot), &mut self.services);
             self.free.push(slot);
         }
     }
 
     /// Closes every connection whose deadline has passed.
-    fn expire(&mut self, now: Millis) {
+    fn expire(&mut self, now: Instant) {
         for slot in 0..self.conns.len() {
-            let Some(conn) = self.conns[slot].as_mut() else {
-                continue;
-            };
-            if conn.interest().1 > now {
-                continue;
+            if self.conns[slot].as_ref().is_some_and(|c| c.interest().1 <= now) {
+                self.close(slot);
             }
-            conn.abandon(self.line.get(slot), &mut shared!(self, now));
-            self.conns[slot] = None;
-            self.free.push(slot);
         }
     }
 
     /// Accepts up to `ACCEPT_BATCH` connections from listener `i`.
-    fn accept_from(&mut self, i: usize, now: Millis) {
+    fn accept_from(&mut self, i: usize, now: Instant) {
         for _ in 0..ACCEPT_BATCH {
             match self.reserve.accept(&self.listeners[i]) {
                 Accepted::Stream(stream, peer) => match self.take_slot() {
                     Some(slot) => {
-                        self.conns[slot] = Some(Conn::new(stream, peer, now, &self.cfg));
+                        let transport = Transport::Plain(stream);
+                        self.conns[slot] = Some(Conn::new(transport, peer, now, &self.services.cfg));
                         // The request often arrives with the handshake: try it now,
                         // in a turn of its own (filecache.rs: it may postdate poll).
-                        self.files.new_turn();
-                        self.drive(slot, now);
+                        self.services.files.new_turn();
+                        self.drive(slot);
                     }
                     None => self.refuse(stream),
                 },
                 Accepted::Empty => return,
                 Accepted::Retry => continue,
                 Accepted::OutOfDescriptors => {
-                    log::warn!("out of file descriptors: not accepting for {ACCEPT_BACKOFF_MS} ms");
-                    self.accept_paused_until = now + ACCEPT_BACKOFF_MS;
+                    let ms = ACCEPT_BACKOFF.millis();
+                    log::warn!("out of file descriptors: not accepting for {ms} ms");
+                    self.accept_paused_until = now + ACCEPT_BACKOFF;
                     return;
                 }
             }
@@ -286,51 +264,39 @@ impl Server {
     /// does not turn into a reset that destroys the response.
     fn refuse(&self, stream: TcpStream) {
         let mut buf = [0u8; RESPONSE_HEAD_CAP];
-        let common = Common {
-            date: &self.date.imf,
-            keep_alive: false,
-            http10: false,
-            cache_control: None,
-        };
-        let len = response::error(&mut buf, HttpError::ServiceUnavailable, false, &common);
+        let len = response::refusal(&mut buf, &self.services.date.imf);
         let mut sink = [0u8; 512];
         let _ = io::recv(stream.as_fd(), &mut sink);
-        let _ = io::send(stream.as_fd(), &buf[..len], false);
+        let _ = io::send(stream.as_fd(), &buf[..len], Segment::Last);
         let _ = stream.shutdown(std::net::Shutdown::Write);
         let _ = io::recv(stream.as_fd(), &mut sink);
     }
 
     /// poll refused the descriptor count: close the idle connections (all of them
     /// if none is idle) and pause accepting, so the next poll fits the limit.
-    fn shed(&mut self, now: Millis) {
+    fn shed(&mut self, now: Instant) {
         let idle = self.conns.iter().flatten().filter(|c| c.is_idle()).count();
         log::warn!("poll: too many descriptors for RLIMIT_NOFILE; closing {idle} idle connections");
         for slot in 0..self.conns.len() {
-            let Some(conn) = self.conns[slot].as_mut() else {
-                continue;
-            };
-            if idle == 0 || conn.is_idle() {
-                conn.abandon(self.line.get(slot), &mut shared!(self, now));
-                self.conns[slot] = None;
-                self.free.push(slot);
+            if self.conns[slot].as_ref().is_some_and(|c| idle == 0 || c.is_idle()) {
+                self.close(slot);
             }
         }
-        self.accept_paused_until = now + ACCEPT_BACKOFF_MS;
+        self.accept_paused_until = now + ACCEPT_BACKOFF;
     }
 
     /// Stops accepting and lets the responses in flight finish.
-    fn begin_drain(&mut self, now: Millis) {
+    fn begin_drain(&mut self, now: Instant) {
         log::info!("shutting down: finishing responses in flight");
-        self.drain_deadline = Some(now + SHUTDOWN_GRACE_MS);
+        self.drain_deadline = Some(now + SHUTDOWN_GRACE);
+        self.services.draining = true;
         self.listeners.clear();
         for slot in 0..self.conns.len() {
-            let Some(conn) = self.conns[slot].as_mut() else {
-                continue;
-            };
-            if conn.begin_drain() == Fate::Closed {
-                conn.abandon(self.line.get(slot), &mut shared!(self, now));
-                self.conns[slot] = None;
-                self.free.push(slot);
+            if self.conns[slot]
+                .as_ref()
+                .is_some_and(|c| c.begin_drain() == Fate::Closed)
+            {
+                self.close(slot);
             }
         }
     }

@@ -13,7 +13,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use warden::conn::ServeConfig;
+use warden::config::ServeConfig;
 use warden::server::Server;
 
 struct Counting;
@@ -177,13 +177,8 @@ fn no_allocation_per_request_after_warm_up() {
     let addr = listener.local_addr().unwrap();
     let (stop_read, stop_write) = nix::unistd::pipe().unwrap();
     let cfg = ServeConfig {
-        max_connections: 64,
-        index: b"index.html".to_vec(),
         cache_control: Some(b"max-age=60".to_vec()),
-        idle_timeout_ms: 15_000,
-        header_timeout_ms: 10_000,
-        write_timeout_ms: 30_000,
-        sendfile: true,
+        ..ServeConfig::with_defaults(64)
     };
     // Access-log lines go through the process's log sink, here to /dev/null.
     let log = File::create("/dev/null").unwrap();

@@ -11,7 +11,9 @@ use common::*;
 use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use warden::limits::{FILE_CACHE_ENTRIES, FILE_CACHE_KEY_LEN, FILE_CACHE_TTL_MS};
+use warden::limits::{FILE_CACHE_ENTRIES, FILE_CACHE_KEY_LEN, FILE_CACHE_TTL};
+
+const FILE_CACHE_TTL_MS: u64 = FILE_CACHE_TTL.millis();
 
 /// `GET target` on an open keep-alive connection.
 fn get_on(c: &mut TcpStream, target: &str, headers: &[&str]) -> Response {

@@ -33,7 +33,7 @@ fn rss_growth_under_500_partial_heads_is_within_1_mib() {
     // waiting out the file cache's TTL (it closes index.html by itself) keeps its
     // descriptor out of the baseline too.
     drop(warm);
-    std::thread::sleep(Duration::from_millis(warden::limits::FILE_CACHE_TTL_MS + 300));
+    std::thread::sleep(Duration::from_millis(warden::limits::FILE_CACHE_TTL.millis() + 300));
     let base_fds = open_fds(pid);
     let idle_rss = kib(&server, "VmRSS");
 

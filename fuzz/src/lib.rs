@@ -10,18 +10,20 @@
 use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Shutdown, TcpStream};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use warden::access_log::AccessLog;
-use warden::bufs::LargePool;
-use warden::conn::{Conn, Fate, ServeConfig, Shared, SlotBufs};
-use warden::date::{DateCache, format_imf, parse_http_date};
-use warden::filecache::FileCache;
+use warden::clock::{Duration, Instant};
+use warden::config::{BodyCopy, ServeConfig};
+use warden::conn::{Conn, Fate, SlotBufs};
+use warden::date::{format_imf, parse_http_date};
 use warden::limits;
 use warden::range::RangeRequest;
 use warden::request::{Parsed, parse};
+use warden::services::Services;
+use warden::transport::Transport;
 
 /// `request_head`: `request::parse` never panics; a complete head lies within
 /// the input, its path is origin-form, and the head alone parses the same (what
@@ -385,17 +387,11 @@ fn piece_len(step: u8, left: usize) -> usize {
 struct Harness {
     conn: Option<Conn>,
     client: UnixStream,
-    cfg: ServeConfig,
-    now: u64,
-    date: DateCache,
-    pool: LargePool,
-    files: FileCache,
-    fallback: Vec<u8>,
-    log: AccessLog,
+    /// What the server lends a connection: the same struct it owns.
+    services: Services,
     small: Vec<u8>,
     resp: Vec<u8>,
     line: Vec<u8>,
-    draining: bool,
     received: Vec<u8>,
     abandoned: bool,
     /// The client is not reading: responses pile up in the socket.
@@ -405,19 +401,9 @@ struct Harness {
 }
 
 impl Harness {
-    fn shared(&mut self) -> (Shared<'_>, SlotBufs<'_>) {
+    fn parts(&mut self) -> (&mut Services, SlotBufs<'_>) {
         (
-            Shared {
-                root: web_root().as_fd(),
-                cfg: &self.cfg,
-                now: self.now,
-                date: &self.date,
-                pool: &mut self.pool,
-                files: &mut self.files,
-                fallback: &mut self.fallback,
-                log: &self.log,
-                draining: self.draining,
-            },
+            &mut self.services,
             SlotBufs {
                 small: &mut self.small,
                 resp: &mut self.resp,
@@ -432,51 +418,53 @@ impl Harness {
         let Some(mut conn) = self.conn.take() else {
             return false;
         };
-        let (mut sh, bufs) = self.shared();
-        let fate = conn.on_ready(bufs, &mut sh);
+        let (sh, bufs) = self.parts();
+        let fate = conn.on_ready(bufs, sh);
         if !self.stalled {
             self.reset |= drain(&mut self.client, &mut self.received);
         }
         if fate == Fate::Closed {
+            conn.end(&self.line, &mut self.services);
             return false;
         }
-        if conn.interest().1 <= self.now {
-            self.abandon(&mut conn);
+        if conn.interest().1 <= self.services.now {
+            self.abandon(conn);
             return false;
         }
         self.conn = Some(conn);
         true
     }
 
-    fn abandon(&mut self, conn: &mut Conn) {
-        let (mut sh, bufs) = self.shared();
-        conn.abandon(bufs.line, &mut sh);
+    /// Gives up on the connection, as the loop does at a deadline or shutdown.
+    fn abandon(&mut self, conn: Conn) {
+        conn.end(&self.line, &mut self.services);
         self.abandoned = true;
     }
 
     /// An action before a piece: the clock jumps (and expired connections are
     /// closed, as the loop does), or shutdown begins.
     fn act(&mut self, action: u8) {
-        let Some(mut conn) = self.conn.take() else {
+        let Some(conn) = self.conn.take() else {
             return;
         };
         self.stalled = false;
+        let sh = &mut self.services;
         match action {
             3 => self.stalled = true,
-            4 => self.now += 1_000,
-            5 => self.now += limits::DEFAULT_HEADER_TIMEOUT_MS,
-            6 => self.now += limits::DEFAULT_WRITE_TIMEOUT_MS + 1,
-            7 if !self.draining => {
-                self.draining = true;
+            4 => sh.now = sh.now + Duration::from_secs(1),
+            5 => sh.now = sh.now + limits::DEFAULT_HEADER_TIMEOUT,
+            6 => sh.now = sh.now + limits::DEFAULT_WRITE_TIMEOUT + Duration::from_millis(1),
+            7 if !sh.draining => {
+                sh.draining = true;
                 if conn.begin_drain() == Fate::Closed {
-                    self.abandon(&mut conn);
+                    self.abandon(conn);
                     return;
                 }
             }
             _ => {}
         }
-        if conn.interest().1 <= self.now {
-            self.abandon(&mut conn);
+        if conn.interest().1 <= self.services.now {
+            self.abandon(conn);
             return;
         }
         self.conn = Some(conn);
@@ -536,13 +524,13 @@ pub fn conn_e2e(data: &[u8]) {
     client.set_nonblocking(true).unwrap();
     let stream = TcpStream::from(OwnedFd::from(server_end));
     let cfg = ServeConfig {
-        max_connections: 1,
-        index: b"index.html".to_vec(),
         cache_control: input.cache_control.then(|| b"max-age=60".to_vec()),
-        idle_timeout_ms: limits::DEFAULT_IDLE_TIMEOUT_MS,
-        header_timeout_ms: limits::DEFAULT_HEADER_TIMEOUT_MS,
-        write_timeout_ms: limits::DEFAULT_WRITE_TIMEOUT_MS,
-        sendfile: input.sendfile,
+        body_copy: if input.sendfile {
+            BodyCopy::Sendfile
+        } else {
+            BodyCopy::ReadSend
+        },
+        ..ServeConfig::with_defaults(1)
     };
     if input.log {
         // Access-log lines go to the process's log sink: /dev/null here.
@@ -554,20 +542,15 @@ pub fn conn_e2e(data: &[u8]) {
     }
     let log = AccessLog::new(input.log);
     let peer = IpAddr::V4(Ipv4Addr::new(192, 168, 1, 10));
+    let start = Instant::from_millis(START_MS);
+    let root = OwnedFd::from(web_root().try_clone().expect("dup the web root"));
     let mut h = Harness {
-        conn: Some(Conn::new(stream, peer, START_MS, &cfg)),
+        conn: Some(Conn::new(Transport::Plain(stream), peer, start, &cfg)),
         client,
-        cfg,
-        now: START_MS,
-        date: DateCache::new(WALL),
-        pool: LargePool::new(),
-        files: FileCache::new(),
-        fallback: vec![0u8; limits::FALLBACK_BUF],
-        log,
+        services: Services::new(cfg, root, log, start, WALL),
         small: vec![0u8; limits::HEAD_BUF_SMALL],
         resp: vec![0u8; limits::RESPONSE_HEAD_CAP],
         line: vec![0u8; limits::REQUEST_LINE_BUF],
-        draining: false,
         received: Vec::new(),
         abandoned: false,
         stalled: false,
@@ -600,7 +583,7 @@ pub fn conn_e2e(data: &[u8]) {
         );
     }
     assert_eq!(
-        h.pool.available(),
+        h.services.pool.available(),
         limits::LARGE_HEAD_BUFS,
         "a large head buffer was not given back"
     );
@@ -628,7 +611,7 @@ pub fn conn_e2e(data: &[u8]) {
     check_responses(&h.received, h.abandoned);
     // A complete request head gets an answer, unless the connection was cut
     // (abandoned, or closed by shutdown) before it could be given.
-    if !h.abandoned && !h.draining && matches!(parse(input.payload), Ok(Parsed::Complete(..))) {
+    if !h.abandoned && !h.services.draining && matches!(parse(input.payload), Ok(Parsed::Complete(..))) {
         assert!(!h.received.is_empty(), "a complete request got no response");
     }
 }

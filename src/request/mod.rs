@@ -4,10 +4,17 @@
 //! httparse does the tokenising; this module applies RFC 9110/9112 rules and
 //! picks out the fields warden uses, matched by exact name, never by search.
 
+mod fields;
+mod frame;
+mod version;
+
+pub use frame::{head_end, request_line, sniff_reply};
+
 use crate::error::HttpError;
 use crate::limits::{MAX_HEADERS, MAX_LIST_FIELDS, MAX_TARGET_LEN};
-use core::net::Ipv6Addr;
+use fields::{parse_content_length, parse_host, split_target, target_byte_ok};
 use heapless::Vec;
+use version::parse_other_version;
 
 /// The methods warden serves (RFC 9110 §9.3.1, §9.3.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,7 +109,7 @@ pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
 }
 
 /// An httparse error other than `Version`, as a status.
-fn syntax_error(e: httparse::Error) -> HttpError {
+pub(super) fn syntax_error(e: httparse::Error) -> HttpError {
     match e {
         httparse::Error::TooManyHeaders => HttpError::HeaderFieldsTooLarge,
         _ => HttpError::BadRequest,
@@ -111,7 +118,7 @@ fn syntax_error(e: httparse::Error) -> HttpError {
 
 /// Applies RFC 9110/9112 rules to what httparse found: method, then target
 /// length, target bytes and form, then the fields.
-fn typed<'b>(
+pub(super) fn typed<'b>(
     method: &str,
     target: &'b str,
     version: Version,
@@ -200,173 +207,6 @@ fn typed<'b>(
     // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
     req.keep_alive = !close && (version == Version::Http11 || keep_alive);
     Ok(Parsed::Complete(req, head_len))
-}
-
-/// httparse knows only `HTTP/1.0` and `HTTP/1.1` and says "bad version" for
-/// anything else, garbage included. Judged here on the request line (after the
-/// empty lines httparse skipped, RFC 9112 §2.2):
-/// - `HTTP/1.2` to `HTTP/1.9`: a later minor version of HTTP/1, processed as
-///   HTTP/1.1, the highest minor version warden conforms to (RFC 9110 §2.5);
-///   the response is HTTP/1.1 with 1.1 semantics (Host required, persistent);
-/// - another well-formed `HTTP/d.d` (`HTTP/2.0`, `HTTP/0.9`): 505 (RFC 9110 §15.6.6);
-/// - anything else (`HTTP/1.10`, `HTTP/1.x`): not `HTTP-name "/" DIGIT "." DIGIT`
-///   (RFC 9112 §2.3), so an invalid request line: 400.
-fn parse_other_version(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
-    let digit = later_minor_digit(buf)?;
-    // Method and target, checked by httparse exactly as in a 1.1 request: on
-    // `METHOD SP TARGET SP HTTP/1.` it stops before the missing minor digit
-    // (Partial), with method and path filled in (httparse documents reading
-    // them after a Partial). Nothing is copied: the head is never rewritten.
-    let mut raw = httparse::Request::new(&mut []);
-    match raw.parse(&buf[..digit]) {
-        Ok(httparse::Status::Partial) => {}
-        Ok(httparse::Status::Complete(_)) => return Err(HttpError::BadRequest),
-        Err(e) => return Err(syntax_error(e)),
-    }
-    let (Some(method), Some(target)) = (raw.method, raw.path) else {
-        return Err(HttpError::BadRequest);
-    };
-    // The line ends right after the digit (`later_minor_digit` saw to that):
-    // with CRLF or LF, or the buffer ends first (a CR at most), as in a Partial.
-    let fields_at = match &buf[digit + 1..] {
-        [b'\r', b'\n', ..] => digit + 3,
-        [b'\n', ..] => digit + 2,
-        _ => return Ok(Parsed::Partial),
-    };
-    // The field lines and the blank line, as httparse parses them after any request line.
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let (fields_len, fields) = match httparse::parse_headers(&buf[fields_at..], &mut headers) {
-        Ok(httparse::Status::Complete(done)) => done,
-        Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
-        Err(e) => return Err(syntax_error(e)),
-    };
-    typed(method, target, Version::Http11, fields, fields_at + fields_len)
-}
-
-/// Where the minor digit of a `METHOD SP TARGET SP HTTP/1.d` request line with
-/// d ≥ 2 is in `buf`; the error for any other line httparse refused the version of.
-fn later_minor_digit(buf: &[u8]) -> Result<usize, HttpError> {
-    // Skip the empty lines httparse skipped (RFC 9112 §2.2); a bare CR among
-    // them is a NewLine error and never gets here.
-    let start = buf.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(buf.len());
-    let line = &buf[start..];
-    let line_end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
-    let line = line[..line_end].strip_suffix(b"\r").unwrap_or(&line[..line_end]);
-    let mut parts = line.split(|&b| b == b' ');
-    let (Some(method), Some(target), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(HttpError::BadRequest);
-    };
-    let shaped = !method.is_empty()
-        && !target.is_empty()
-        && version.len() == 8
-        && version.starts_with(b"HTTP/")
-        && version[5].is_ascii_digit()
-        && version[6] == b'.'
-        && version[7].is_ascii_digit();
-    if !shaped {
-        return Err(HttpError::BadRequest);
-    }
-    if version[5] == b'1' && version[7] >= b'2' {
-        // start + "METHOD SP TARGET SP HTTP/1."
-        Ok(start + method.len() + target.len() + 9)
-    } else {
-        Err(HttpError::VersionNotSupported)
-    }
-}
-
-/// Bytes httparse lets into a request-target (any of `!`..`~` and 0x80-0xFF)
-/// that are refused here (RFC 9112 §3: 400 for an invalid request-line):
-/// DQUOTE, `<` and `>`, which RFC 3986 excludes and every browser percent-encodes
-/// in both path and query (WHATWG URL's percent-encode sets), and any byte
-/// ≥ 0x80 (a URI is ASCII, RFC 3986 §2; browsers encode these too). The other
-/// characters RFC 3986 excludes (braces, `|`, `^`, backtick, square brackets,
-/// backslash) are let through: browsers send some of them unencoded, in a
-/// query at least; `path::clean` refuses a backslash in the path.
-/// `#` is refused by `split_target`.
-fn target_byte_ok(b: u8) -> bool {
-    !matches!(b, b'"' | b'<' | b'>' | 0x80..=0xff)
-}
-
-/// Splits a request-target into path and query (RFC 9112 §3.2). Origin-form
-/// is used as is; absolute-form has its scheme and authority dropped (§3.2.2:
-/// the host is ignored, we serve one site) once the authority is checked: a
-/// host is required (RFC 9110 §4.2.1), userinfo is an error (§4.2.4); `*` and
-/// authority-form are 400 (the methods they belong to are refused earlier).
-fn split_target(target: &[u8]) -> Result<(&[u8], Option<&[u8]>), HttpError> {
-    let rest = if target.first() == Some(&b'/') {
-        target
-    } else {
-        let after_scheme = [&b"http://"[..], b"https://"]
-            .iter()
-            .find(|s| target.len() >= s.len() && target[..s.len()].eq_ignore_ascii_case(s))
-            .map(|s| &target[s.len()..])
-            .ok_or(HttpError::BadRequest)?;
-        let authority_end = after_scheme
-            .iter()
-            .position(|&b| b == b'/' || b == b'?' || b == b'#')
-            .unwrap_or(after_scheme.len());
-        // `user@` fails: '@' is not a host character.
-        match parse_host(&after_scheme[..authority_end]) {
-            Some(host) if !host.is_empty() => {}
-            _ => return Err(HttpError::BadRequest),
-        }
-        &after_scheme[authority_end..]
-    };
-    if rest.contains(&b'#') {
-        return Err(HttpError::BadRequest);
-    }
-    let (path, query) = match rest.iter().position(|&b| b == b'?') {
-        Some(q) => (&rest[..q], Some(&rest[q + 1..])),
-        None => (rest, None),
-    };
-    // absolute-form with an empty path means "/" (RFC 9112 §3.2.1).
-    Ok((if path.is_empty() { b"/" } else { path }, query))
-}
-
-/// Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): the host
-/// part if `v` is one, else `None`. An empty value is valid: a target URI
-/// without authority sends `Host:` empty. An IP-literal must be an IPv6
-/// address (IPvFuture and zone identifiers are refused: no client sends them).
-/// A reg-name is unreserved, sub-delims and `%HH`; a port is at most 5 digits.
-fn parse_host(v: &[u8]) -> Option<&[u8]> {
-    let (host, port) = if v.first() == Some(&b'[') {
-        let close = v.iter().position(|&b| b == b']')?;
-        // Parsing into Ipv6Addr allocates nothing.
-        core::str::from_utf8(&v[1..close]).ok()?.parse::<Ipv6Addr>().ok()?;
-        match &v[close + 1..] {
-            [] => (&v[..=close], None),
-            [b':', port @ ..] => (&v[..=close], Some(port)),
-            _ => return None,
-        }
-    } else {
-        let (host, port) = match v.iter().position(|&b| b == b':') {
-            Some(c) => (&v[..c], Some(&v[c + 1..])),
-            None => (v, None),
-        };
-        let reg_name_char = |&b: &u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b);
-        let escapes_ok = host.iter().enumerate().filter(|&(_, &b)| b == b'%').all(|(i, _)| {
-            host.get(i + 1..i + 3)
-                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
-        });
-        if !host.iter().all(reg_name_char) || !escapes_ok {
-            return None;
-        }
-        (host, port)
-    };
-    port.is_none_or(|p| p.len() <= 5 && p.iter().all(u8::is_ascii_digit))
-        .then_some(host)
-}
-
-/// Content-Length = 1*DIGIT (RFC 9110 §8.6); a list, a sign or anything else
-/// is 400. Leading zeros are digits like any other; a numeral too large for
-/// u64 saturates (§8.6: no overflow) and, being non-zero, gets 413.
-fn parse_content_length(v: &[u8]) -> Result<u64, HttpError> {
-    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
-        return Err(HttpError::BadRequest);
-    }
-    Ok(v.iter()
-        .fold(0u64, |n, &d| n.saturating_mul(10).saturating_add(u64::from(d - b'0'))))
 }
 
 fn push<'b>(list: &mut List<'b>, value: &'b [u8]) -> Result<(), HttpError> {

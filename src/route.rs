@@ -1,0 +1,66 @@
+//! What a request names: a file (from the file cache), a redirect, or a
+//! refusal. The step between parsing a request and planning its response;
+//! the only one on that path that touches the file system.
+//!
+//! An access decision (Host allowlist, login) will run before this step, so
+//! a refused request never opens a file; a proxied prefix will be routed to
+//! the upstream here instead of to a file.
+
+use crate::clock::Instant;
+use crate::config::ServeConfig;
+use crate::encoding;
+use crate::filecache::{FileCache, Lookup, Source};
+use crate::mime;
+use crate::path;
+use crate::request::Request;
+use crate::response::{Answer, Reply, Representation};
+use std::os::fd::BorrowedFd;
+
+/// A request's answer, and the file to send a body from if it has one.
+pub struct Routed<'r, 'b> {
+    pub answer: Answer<'r, 'b>,
+    pub source: Option<Source>,
+}
+
+/// Cleans the request's path, finds it beneath `root` (through the cache) and
+/// picks the representation the client accepts.
+pub fn resolve<'r, 'b>(
+    req: &'r Request<'b>,
+    root: BorrowedFd<'_>,
+    cfg: &ServeConfig,
+    files: &mut FileCache,
+    now: Instant,
+) -> Routed<'r, 'b> {
+    let found = path::clean(req.path).and_then(|clean| {
+        let gzip_ok = encoding::accepts_gzip(&req.accept_encoding);
+        let found = files.lookup(root, &clean, &cfg.index, gzip_ok, now)?;
+        Ok((clean, found))
+    });
+    match found {
+        Ok((_, Lookup::AddSlash)) => Routed {
+            answer: Answer::AddSlash(req),
+            source: None,
+        },
+        Ok((clean, Lookup::File { source, meta, coding })) => {
+            // The type is the name's: the index file's for a directory.
+            let name = if clean.trailing_slash || clean.as_bytes() == b"/" {
+                &cfg.index[..]
+            } else {
+                clean.segments().last().unwrap_or(b"")
+            };
+            let rep = Representation {
+                meta,
+                coding,
+                content_type: mime::content_type(name),
+            };
+            Routed {
+                answer: Answer::File(req, rep),
+                source: Some(source),
+            }
+        }
+        Err(e) => Routed {
+            answer: Answer::Error(e, Reply::to(req.method)),
+            source: None,
+        },
+    }
+}
