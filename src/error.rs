@@ -25,7 +25,8 @@ pub enum HttpError {
     Internal,
     /// A method token we do not know (§15.6.2).
     NotImplemented,
-    /// No slot or no large head buffer free right now (§15.6.4).
+    /// Out of a resource for now (§15.6.4): no connection slot, no large head
+    /// buffer, or the kernel's (EMFILE, ENFILE, ENOMEM, EAGAIN opening a file).
     ServiceUnavailable,
     /// A well-formed request line with a version other than HTTP/1.0 or 1.1 (§15.6.6).
     VersionNotSupported,

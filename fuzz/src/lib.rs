@@ -25,6 +25,11 @@ use warden::request::{Parsed, parse};
 use warden::services::Services;
 use warden::transport::Transport;
 
+// The one Rust HTTP/1.1 response reader, shared with the integration tests.
+#[path = "../../tests/common/http1.rs"]
+mod http1;
+use http1::Head;
+
 /// `request_head`: `request::parse` never panics; a complete head lies within
 /// the input, its path is origin-form, and the head alone parses the same (what
 /// follows it, a pipelined request, does not change it).
@@ -213,25 +218,23 @@ fn web_root() -> &'static File {
 
 /// Statuses warden can answer this one connection with. Not 500 (no errno here
 /// is unexpected) nor 503 (one connection cannot run out of large buffers).
-const STATUSES: [&[u8; 3]; 15] = [
-    b"200", b"206", b"301", b"304", b"400", b"404", b"405", b"406", b"412", b"413", b"414", b"416", b"431", b"501",
-    b"505",
+const STATUSES: [u16; 15] = [
+    200, 206, 301, 304, 400, 404, 405, 406, 412, 413, 414, 416, 431, 501, 505,
 ];
 
 /// A body is what it claims: a whole file (200), the announced slice of one
 /// (206), or an error text starting with its status.
-fn check_body(status: &[u8], head: &[u8], body: &[u8], show: &dyn Fn() -> String) {
-    match status {
-        b"200" => assert!(
+fn check_body(head: &Head, body: &[u8], show: &dyn Fn() -> String) {
+    match head.status {
+        200 => assert!(
             files().iter().any(|(_, f)| f == body),
             "200 body is no file of the web root: {}",
             show()
         ),
-        b"206" => {
+        206 => {
             let range = head
-                .split(|&b| b == b'\n')
-                .find_map(|l| l.strip_prefix(b"Content-Range: bytes "))
-                .and_then(|v| std::str::from_utf8(v.strip_suffix(b"\r")?).ok())
+                .header("content-range")
+                .and_then(|v| v.strip_prefix("bytes "))
                 .and_then(|v| {
                     let (span, len) = v.split_once('/')?;
                     let (a, b) = span.split_once('-')?;
@@ -255,8 +258,8 @@ fn check_body(status: &[u8], head: &[u8], body: &[u8], show: &dyn Fn() -> String
                 show()
             );
         }
-        _ => assert!(
-            body.starts_with(status),
+        status => assert!(
+            body.starts_with(status.to_string().as_bytes()),
             "error body does not start with its status: {}",
             show()
         ),
@@ -293,63 +296,44 @@ fn check_responses(out: &[u8], cut_short: bool) {
         if let Some(prev) = closed_by {
             panic!("a response after `Connection: close` (at {prev}): {}", show());
         }
-        let Some(head_len) = rest.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4) else {
-            // Only a cut response may lack its blank line, and only the last.
-            assert!(cut_short, "response head without its end: {}", show());
-            let n = rest.len().min(STATUS_PREFIX.len());
-            assert_eq!(&rest[..n], &STATUS_PREFIX[..n], "not a response: {}", show());
-            return;
+        let head = match http1::parse_head(rest) {
+            Ok(Some(head)) => head,
+            Ok(None) => {
+                // Only a cut response may lack its blank line, and only the last.
+                assert!(cut_short, "response head without its end: {}", show());
+                let n = rest.len().min(STATUS_PREFIX.len());
+                assert_eq!(&rest[..n], &STATUS_PREFIX[..n], "not a response: {}", show());
+                return;
+            }
+            Err(e) => panic!("{e}: {}", show()),
         };
-        let head = &rest[..head_len];
+        assert_eq!(head.version, "HTTP/1.1", "bad status line: {}", show());
+        assert!(STATUSES.contains(&head.status), "unexpected status: {}", show());
         assert!(
-            head.starts_with(STATUS_PREFIX)
-                && head.len() > 13
-                && head[9..12].iter().all(u8::is_ascii_digit)
-                && head[12] == b' ',
-            "bad status line: {}",
+            head.status == 304 || head.header_count("content-length") == 1,
+            "no single Content-Length: {}",
             show()
         );
-        let status = &head[9..12];
-        assert!(
-            STATUSES.iter().any(|s| &s[..] == status),
-            "unexpected status: {}",
-            show()
-        );
-        let mut content_length = None;
-        for line in head.split(|&b| b == b'\n') {
-            if let Some(v) = line.strip_prefix(b"Content-Length: ") {
-                let v = v.strip_suffix(b"\r").unwrap_or(v);
-                assert!(content_length.is_none(), "two Content-Length: {}", show());
-                let n = std::str::from_utf8(v).ok().and_then(|s| s.parse::<usize>().ok());
-                content_length = Some(n.unwrap_or_else(|| panic!("bad Content-Length: {}", show())));
-            }
-            if line == b"Connection: close\r" {
-                closed_by = Some(at);
-            }
+        if head.connection_has("close") {
+            closed_by = Some(at);
         }
-        let content_length = match content_length {
-            Some(n) => n,
-            None => {
-                assert_eq!(status, b"304", "no Content-Length: {}", show());
-                0
-            }
-        };
-        let after = &rest[head_len..];
-        // A HEAD response has Content-Length and no body: the next response (or
-        // the end) follows at once. No file or error body starts like a response.
-        let body = if status == b"304" || after.is_empty() || after.starts_with(STATUS_PREFIX) {
-            0
-        } else {
-            content_length
+        let after = &rest[head.len..];
+        // Which requests were HEAD is not known here: a HEAD response has
+        // Content-Length and no body, so the next response (or the end) follows
+        // at once. No file or error body starts like a response.
+        let head_only = after.is_empty() || after.starts_with(STATUS_PREFIX);
+        let body = match head.body_len(head_only) {
+            Ok(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            Err(e) => panic!("{e}: {}", show()),
         };
         if after.len() < body {
             assert!(cut_short, "body cut at {} of {body} bytes: {}", after.len(), show());
             return;
         }
         if body > 0 {
-            check_body(status, head, &after[..body], &show);
+            check_body(&head, &after[..body], &show);
         }
-        at += head_len + body;
+        at += head.len + body;
     }
 }
 

@@ -10,6 +10,8 @@
 //!   [`skip_under_emulator`] covers what qemu-user (cross/test) cannot do.
 #![allow(dead_code)]
 
+pub mod http1;
+
 use std::fmt;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -672,71 +674,53 @@ pub fn read_response<R: Read>(r: &mut R, head_only: bool) -> Response {
 }
 
 pub fn try_read_response<R: Read>(r: &mut R, head_only: bool) -> Result<Response, String> {
-    let mut head = Vec::with_capacity(512);
+    let mut buf = Vec::with_capacity(512);
     let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if head.len() > 65536 {
-            return Err(format!("response head over 64 KiB: {}", show(&head)));
+    // One byte at a time: nothing after the head is consumed from the stream.
+    let head = loop {
+        if buf.ends_with(b"\r\n\r\n") {
+            if let Some(head) = http1::parse_head(&buf)? {
+                break head;
+            }
+        }
+        if buf.len() > 65536 {
+            return Err(format!("response head over 64 KiB: {}", show(&buf)));
         }
         match r.read(&mut byte) {
             Ok(0) => {
                 return Err(format!(
                     "connection closed after {} head bytes: {:?}",
-                    head.len(),
-                    show(&head)
+                    buf.len(),
+                    show(&buf)
                 ));
             }
-            Ok(_) => head.push(byte[0]),
+            Ok(_) => buf.push(byte[0]),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) => {
                 return Err(format!(
                     "read error {e} ({:?}) after {} head bytes: {:?}",
                     e.kind(),
-                    head.len(),
-                    show(&head)
+                    buf.len(),
+                    show(&buf)
                 ));
             }
         }
-    }
-    let text = String::from_utf8_lossy(&head[..head.len() - 4]).into_owned();
-    let mut lines = text.split("\r\n");
-    let status_line = lines.next().unwrap_or("");
-    let mut parts = status_line.splitn(3, ' ');
-    let version = parts.next().unwrap_or("").to_string();
-    let status: u16 = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("bad status line {status_line:?}"))?;
-    let reason = parts.next().unwrap_or("").to_string();
-    let mut headers = Vec::new();
-    for l in lines {
-        let (n, v) = l
-            .split_once(':')
-            .ok_or_else(|| format!("bad header line {l:?} in {text:?}"))?;
-        headers.push((n.to_ascii_lowercase(), v.trim().to_string()));
-    }
+    };
+    let len = head.body_len(head_only)?;
     let mut resp = Response {
-        version,
-        status,
-        reason,
-        headers,
+        version: head.version,
+        status: head.status,
+        reason: head.reason,
+        headers: head.headers,
         body: Vec::new(),
     };
-    let no_body = head_only || status == 304 || status == 204 || (100..200).contains(&status);
-    if !no_body {
-        let len = resp
-            .header("content-length")
-            .ok_or_else(|| format!("response without Content-Length: {resp:?}"))?
-            .parse::<u64>()
-            .map_err(|e| format!("bad Content-Length: {e}"))?;
-        if len > 64 << 20 {
-            return Err(format!("refusing to read body of {len} bytes"));
-        }
-        let mut body = vec![0u8; len as usize];
-        r.read_exact(&mut body)
-            .map_err(|e| format!("reading {len} body bytes: {e} ({resp:?})"))?;
-        resp.body = body;
+    if len > 64 << 20 {
+        return Err(format!("refusing to read body of {len} bytes"));
     }
+    let mut body = vec![0u8; len as usize];
+    r.read_exact(&mut body)
+        .map_err(|e| format!("reading {len} body bytes: {e} ({resp:?})"))?;
+    resp.body = body;
     Ok(resp)
 }
 
