@@ -3,6 +3,9 @@
 after each of them got one response (keep-alive, idle). Loopback only.
 
 Usage: benches/memory_probe.py [--conns N] [--binary PATH] [-- extra warden flags]
+
+The first response is read with the harness's one HTTP/1.1 reader
+(benches/wardenbench/http.py).
 """
 import argparse
 import os
@@ -11,6 +14,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wardenbench import http  # noqa: E402
 
 
 def rss_kib(pid):
@@ -49,11 +56,11 @@ def main():
                 break
         if addr is None:
             sys.exit("warden did not start")
-        s = socket.create_connection(addr)
-        s.sendall(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-        while s.recv(4096):
-            pass
-        s.close()
+        # Any status will do (run as root, warden cannot read the 0700 temporary root:
+        # 404): one whole response, read as every harness reads them.
+        status, _ = http.get(addr[1], "/", timeout=10.0, host=addr[0])
+        if not isinstance(status, int):
+            sys.exit(f"warden did not answer GET /: {status}")
         time.sleep(0.3)
         idle = rss_kib(p.pid)
         conns = []

@@ -1,0 +1,151 @@
+"""benches/run's command line and the sequence of a run: flags and their defaults,
+install, build, every round over every server (and the ceiling), then the document and
+the exit status (0; 1 if a server or wrk run failed, or a server named with --servers
+was skipped; 2 for a bad command line)."""
+import argparse
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+
+from . import build, install, report
+from .ceiling import ceiling
+from .data import make_data
+from .load import raise_nofile
+from .measure import measure
+from .process import cgroup2_base
+from .servers import ALL_SERVERS, BASELINE, CONFIG_TEXT, find_binaries, server_argv, stripped_size
+from .util import REPO, log, which
+
+DESCRIPTION = "warden against other small static file servers, on loopback."
+
+
+def parse_args(argv=None):
+    """(args, servers in report order, whether --servers named them)."""
+    ap = argparse.ArgumentParser(description=DESCRIPTION)
+    ap.add_argument("--smoke", action="store_true",
+                    help="1 round, 1 s wrk runs, 50 idle connections, no ceiling, "
+                         "table on stdout only; exits 1 if any server or wrk run failed")
+    ap.add_argument("--servers", help="comma-separated subset of: " + ",".join(ALL_SERVERS))
+    ap.add_argument("--rounds", type=int, help="rounds (default 3; --smoke: 1)")
+    ap.add_argument("--duration", type=int, help="seconds per wrk run (default 8; --smoke: 1)")
+    ap.add_argument("--idle-conns", type=int,
+                    help="connections held with half a request line (default 500; --smoke: 50)")
+    ap.add_argument("--no-install", action="store_true", help="apt-get install nothing")
+    ap.add_argument("--baseline-bin", metavar="PATH",
+                    help=f"another warden binary, run as the server `{BASELINE}` with warden's "
+                         "command line (after warden, or where --servers names it): two builds "
+                         "side by side")
+    args = ap.parse_args(argv)
+    args.rounds = args.rounds or (1 if args.smoke else 3)
+    args.duration = args.duration or (1 if args.smoke else 8)
+    args.idle_conns = args.idle_conns or (50 if args.smoke else 500)
+    explicit = args.servers is not None
+    servers = [s.strip() for s in (args.servers or ",".join(ALL_SERVERS)).split(",") if s.strip()]
+    bad = [s for s in servers if s not in ALL_SERVERS + [BASELINE]]
+    if bad or not servers:
+        ap.error(f"unknown server(s): {', '.join(bad)}; choose from {', '.join(ALL_SERVERS)} "
+                 f"(and {BASELINE} with --baseline-bin)")
+    if args.baseline_bin:
+        # Absolute now: the run changes to the repository before starting anything.
+        path = os.path.abspath(args.baseline_bin)
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            ap.error(f"--baseline-bin {args.baseline_bin}: not an executable file")
+        args.baseline_bin = path
+        if BASELINE not in servers:
+            servers.insert(servers.index("warden") + 1 if "warden" in servers else 0, BASELINE)
+    elif BASELINE in servers:
+        ap.error(f"{BASELINE} is the binary given with --baseline-bin PATH")
+    return args, servers, explicit
+
+
+def main(argv=None):
+    args, servers, explicit = parse_args(argv)
+
+    started = time.monotonic()
+    os.chdir(REPO)
+    # SIGTERM/SIGHUP (a CI time-out, a closed terminal) unwind like Ctrl-C, so that the
+    # servers are stopped and the temporary files removed.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
+    if args.no_install:
+        unavailable = install.not_installed(servers)
+    else:
+        unavailable = install.install(servers)
+    if "busybox" in servers and "busybox" not in unavailable and not install.busybox_has_httpd():
+        unavailable["busybox"] = "this busybox has no httpd applet"
+    if "wrk" in unavailable:
+        sys.exit(f"benches/run: wrk: {unavailable['wrk']}")
+    build.build()
+    if "warden_static" in servers:
+        why = build.build_static()
+        if why:
+            unavailable["warden_static"] = why
+    armv7_note = None if args.smoke else build.build_armv7()
+
+    failures = {}
+    skipped = {}
+    failed = False
+    for s in servers:
+        if s in unavailable:
+            print(f"note: {s} skipped: {unavailable[s]}", flush=True)
+            skipped[s] = "skipped: " + unavailable[s]
+            if explicit:  # asked for by name: a failure
+                failures[s] = skipped[s]
+                failed = True
+    run_servers = [s for s in servers if s not in unavailable]
+    binaries = find_binaries(run_servers, args.baseline_bin)
+    wrk = which("wrk")
+
+    cpus = sorted(os.sched_getaffinity(0))
+    pins = (str(cpus[0]), str(cpus[1])) if len(cpus) >= 2 else (None, None)
+    raise_nofile(4 * args.idle_conns + 256)
+    cg_base = cgroup2_base()
+
+    tmp = tempfile.mkdtemp(prefix="warden-bench-run-")
+    data = make_data()
+    rounds_by_server = {s: [] for s in run_servers}
+    commands = {}
+    ceils = []
+    ceil_how = None
+    try:
+        for rnd in range(1, args.rounds + 1):
+            for name in run_servers:
+                log(f"round {rnd}/{args.rounds}: {name}")
+                res, err, cmd = measure(
+                    name, lambda n, p: server_argv(n, p, data, tmp, binaries),
+                    tmp, args, pins, wrk, cg_base)
+                commands[name] = cmd
+                if err:
+                    failed = True
+                    failures[name] = (failures[name] + "; " if name in failures else "") + \
+                        f"round {rnd}: {err}"
+                    log(f"{name}: FAILED: {err}")
+                if res is not None:
+                    rounds_by_server[name].append(report.derive(res))
+            if not args.smoke:
+                # Every round, like the servers: drift hits it alike.
+                log(f"round {rnd}/{args.rounds}: loopback sendfile ceiling")
+                c, ceil_how = ceiling(os.path.join(data, "big.bin"), tmp, cpus)
+                ceils.append(c / (1 << 20))
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    sizes = {s: stripped_size(binaries.get(s), tempfile.gettempdir()) for s in run_servers}
+    text = report.document(report.Run(
+        smoke=args.smoke, rounds=args.rounds, duration=args.duration, idle_conns=args.idle_conns,
+        took=time.monotonic() - started, servers=servers, run_servers=run_servers,
+        rounds_by_server=rounds_by_server, skipped=skipped, failures=failures, sizes=sizes,
+        ceils=ceils, ceil_how=ceil_how, armv7=build.armv7_size(), armv7_note=armv7_note,
+        pins=pins, commands=commands,
+        configs={n: c for n, c in CONFIG_TEXT.items() if n in commands}))
+    print(text, flush=True)
+    if not args.smoke:
+        path = os.path.join(REPO, "benches", "RESULTS.md")
+        with open(path, "w") as f:
+            f.write(text)
+        log(f"wrote {path}")
+    return 1 if failed else 0

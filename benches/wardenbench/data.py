@@ -1,0 +1,39 @@
+"""The web root every server serves: a 2 KiB index.html, a 1 KiB style.css, a 100 KiB
+app.js and a 50 MiB big.bin of pseudo-random bytes, all world-readable."""
+import os
+import tempfile
+
+BIG_SIZE = 50 * 1024 * 1024
+
+
+def make_data():
+    d = tempfile.mkdtemp(prefix="warden-bench-")
+    os.chmod(d, 0o755)  # warden started as root serves it as uid 65534 (and nginx etc. as nobody)
+    files = {
+        "index.html": html(2048),
+        "style.css": filler(b"body { margin: 0; padding: 0; color: #222; }\n", 1024),
+        "app.js": filler(b"function f(a, b) { return a + b * 2; } // app\n", 100 * 1024),
+    }
+    for name, data in files.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    # 50 MiB of pseudo-random bytes (not sparse, not compressible).
+    with open(os.path.join(d, "big.bin"), "wb") as f:
+        block = os.urandom(1 << 20)
+        for i in range(BIG_SIZE >> 20):
+            f.write(block[i:] + block[:i])
+    for name in os.listdir(d):
+        os.chmod(os.path.join(d, name), 0o644)
+    return d
+
+
+def filler(line, size):
+    return (line * (size // len(line) + 1))[:size]
+
+
+def html(size):
+    head = b"<!DOCTYPE html>\n<html><head><title>bench</title>" \
+           b"<link rel=stylesheet href=style.css></head><body>\n"
+    tail = b"</body></html>\n"
+    body = filler(b"<p>router status: all interfaces up</p>\n", size - len(head) - len(tail))
+    return head + body + tail

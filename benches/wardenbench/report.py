@@ -1,0 +1,230 @@
+"""What the run reports: each round's numbers from the raw results (derive), a cell
+as median (min–max) [n failed], the main table and the ratios to warden (render), and
+the whole markdown document: printed, and for a full run written to benches/RESULTS.md."""
+import dataclasses
+import datetime
+import os
+import shlex
+import statistics
+
+from .load import wrk_runs
+
+
+def derive(res):
+    """Per-round numbers for the table (None where a run failed)."""
+    out = {}
+    ka, close, big = res["ka"], res["close"], res["big"]
+
+    def ok(r):
+        return r.get("error") is None
+
+    out["ka_rps"] = ka["rps"] if ok(ka) else None
+    out["p99_ms"] = ka["p99"] * 1000 if ok(ka) and "p99" in ka else None
+    out["close_rps"] = close["rps"] if ok(close) else None
+    out["big_mibs"] = big["bps"] / (1 << 20) if ok(big) and "bps" in big else None
+    out["cpu_per_gib"] = (big["cpu"] / (big["bytes"] / (1 << 30))
+                          if ok(big) and big.get("bytes") else None)
+    out["cpu_per_100k"] = (ka["cpu"] / ka["requests"] * 1e5
+                           if ok(ka) and ka.get("requests") else None)
+    out["idle_rss"] = res["idle_rss"]
+    out["held_rss"] = res["held_rss"]
+    out["tasks"] = (res["idle_threads"], res["idle_procs"], res["held_threads"], res["held_procs"])
+    out["held_answer"] = (res["held_answer_ms"], res["held_answer_status"], res["held_opened"])
+    out["notes"] = [r["note"] for r in (ka, close, big) if r.get("note")]
+    out["cgroup"] = res["cgroup"]
+    return out
+
+
+def fmt_num(v, nd):
+    return f"{round(v):,}" if nd == 0 else f"{v:,.{nd}f}"
+
+
+def cell(values, nd):
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return "failed"
+    s = fmt_num(statistics.median(vals), nd)
+    if len(vals) > 1:
+        s += f" ({fmt_num(min(vals), nd)}–{fmt_num(max(vals), nd)})"
+    if len(vals) < len(values):
+        s += f" [{len(values) - len(vals)} failed]"
+    return s
+
+
+def median_or_none(values):
+    vals = [v for v in values if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+# key, header, decimals, ratio to warden wanted
+COLUMNS = [
+    ("ka_rps", "small KA req/s", 0, True),
+    ("p99_ms", "KA p99 ms", 2, False),
+    ("close_rps", "small close req/s", 0, True),
+    ("big_mibs", "50 MiB MiB/s", 0, True),
+    ("cpu_per_gib", "CPU s/GiB", 3, True),
+    ("cpu_per_100k", "CPU s/100k req", 2, True),
+    ("idle_rss", "idle RSS KiB", 0, True),
+    ("held_rss", "RSS KiB, {n} held", 0, True),
+]
+
+
+def tasks_cell(values):
+    med = [round(statistics.median(v[i] for v in values)) for i in range(4)]
+    return f"{med[0]}/{med[1]} → {med[2]}/{med[3]}"
+
+
+def answer_cell(values, n):
+    ms = statistics.median(v[0] for v in values)
+    statuses = sorted({str(v[1]) for v in values})
+    s = f"{ms:,.1f} ms ({', '.join(statuses)})"
+    if len(values) > 1:
+        s = f"{ms:,.1f} ({min(v[0] for v in values):,.1f}–{max(v[0] for v in values):,.1f}) ms " \
+            f"({', '.join(statuses)})"
+    opened = {v[2] for v in values if v[2] != n}
+    if opened:
+        s += " [opened only " + ", ".join(str(o) for o in opened) + "]"
+    return s
+
+
+def big_file_lines(rounds_by_server, ceil):
+    """warden's big-file median against the ceiling and against the best server."""
+    med = {n: median_or_none([r["big_mibs"] for r in rs]) for n, rs in rounds_by_server.items()}
+    med = {n: v for n, v in med.items() if v is not None}
+    if "warden" not in med:
+        return []
+    best = max(med, key=med.get)
+    w = med["warden"]
+    return [f"Big file: warden {w:,.0f} MiB/s = {100 * w / ceil:.0f} % of the loopback ceiling; "
+            f"the best server here ({best}) reached {med[best]:,.0f} MiB/s, and warden "
+            f"{100 * w / med[best]:.0f} % of that.", ""]
+
+
+def render(order, rounds_by_server, failures, sizes, n_idle, ceils):
+    header = (["server"] + [c[1].format(n=n_idle) for c in COLUMNS]
+              + [f"threads/procs idle → {n_idle} held", f"GET with {n_idle} held (status)",
+                 "stripped size B"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    medians = {}
+    for name in order:
+        rounds = rounds_by_server.get(name, [])
+        if not rounds:
+            why = failures.get(name, "no data")
+            lines.append(f"| {name} ({why}) | " + " | ".join(["–"] * (len(header) - 2))
+                         + f" | {fmt_size(sizes.get(name))} |")
+            continue
+        row = [name]
+        medians[name] = {}
+        for key, _, nd, _ in COLUMNS:
+            vals = [r[key] for r in rounds]
+            row.append(cell(vals, nd))
+            medians[name][key] = median_or_none(vals)
+        row.append(tasks_cell([r["tasks"] for r in rounds]))
+        row.append(answer_cell([r["held_answer"] for r in rounds], n_idle))
+        row.append(fmt_size(sizes.get(name)))
+        medians[name]["size"] = sizes.get(name)
+        lines.append("| " + " | ".join(row) + " |")
+    if ceils:
+        c = ["–"] * (len(header) - 1)
+        c[[k for k, *_ in COLUMNS].index("big_mibs")] = cell(ceils, 0)
+        lines.append("| loopback sendfile ceiling | " + " | ".join(c) + " |")
+
+    ratio_lines = []
+    if "warden" in medians:
+        w = medians["warden"]
+        rcols = [(k, h.format(n=n_idle)) for k, h, _, want in COLUMNS if want]
+        rcols.append(("size", "stripped size"))
+        ratio_lines.append("| server | " + " | ".join(h for _, h in rcols) + " |")
+        ratio_lines.append("|" + "---|" * (len(rcols) + 1))
+        for name in order:
+            if name not in medians:
+                continue
+            cells = []
+            for k, _ in rcols:
+                v, base = medians[name].get(k), w.get(k)
+                cells.append(f"{v / base:.2f}×" if v is not None and base else "–")
+            ratio_lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines), "\n".join(ratio_lines)
+
+
+def fmt_size(v):
+    return f"{v:,}" if v is not None else "–"
+
+
+def machine_line():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for ln in f:
+                if ln.startswith("model name"):
+                    model = ln.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    return f"{date}; kernel {os.uname().release}; {model}, {os.cpu_count()} CPUs"
+
+
+@dataclasses.dataclass
+class Run:
+    """Everything the document says about one run."""
+    smoke: bool
+    rounds: int
+    duration: int
+    idle_conns: int
+    took: float  # seconds
+    servers: list  # the order of the rows, skipped servers included
+    run_servers: list  # those that were run
+    rounds_by_server: dict  # name -> [derive() of each round]
+    skipped: dict  # name -> why
+    failures: dict  # name -> what failed
+    sizes: dict  # name -> stripped size in bytes, or None
+    ceils: list  # MiB/s per round (full runs)
+    ceil_how: str
+    armv7: int  # bytes, or None
+    armv7_note: str
+    pins: tuple  # (server CPU, wrk CPU), or (None, None)
+    commands: dict  # name -> argv as started
+    configs: dict  # name -> generated configuration file
+
+
+def document(run):
+    """The markdown text benches/run prints (and writes to RESULTS.md on a full run)."""
+    table, ratios = render(run.servers, run.rounds_by_server, {**run.skipped, **run.failures},
+                           run.sizes, run.idle_conns, run.ceils)
+    out = [f"# warden benchmark{' (smoke run)' if run.smoke else ''}", "",
+           machine_line(), "",
+           f"{run.rounds} round(s), wrk runs of {run.duration} s, {run.idle_conns} held "
+           f"connections; each cell is the median of the rounds (min–max). Took {run.took:.0f} s.",
+           "", table, ""]
+    if ratios:
+        out += ["Relative to warden (this server's median / warden's median): above 1 is "
+                "faster for req/s and MiB/s, and costlier for CPU, RSS and size.", "", ratios, ""]
+    out += ["warden, static armv7 (`target/boards/openwrt-armv7/warden`, stripped): "
+            + (f"{run.armv7:,} B" if run.armv7 is not None else "not built")
+            + (f" ({run.armv7_note})" if run.armv7_note else ""), ""]
+    if run.ceils:
+        out += [f"Loopback sendfile ceiling: {cell(run.ceils, 0)} MiB/s ({run.ceil_how}, one "
+                "connection, 5 s, once per round). It reads as wrk does but parses nothing, so "
+                "it can run ahead of what wrk takes from any server.", ""]
+        out += big_file_lines(run.rounds_by_server, statistics.median(run.ceils))
+    notes = sorted({f"{n}: {note}" for n, rs in run.rounds_by_server.items() for r in rs
+                    for note in r["notes"]})
+    notes += [f"{n}: {why}" for n, why in run.skipped.items() if n not in run.failures]
+    no_cg = [n for n, rs in run.rounds_by_server.items() if any(not r["cgroup"] for r in rs)]
+    if no_cg:
+        notes.append(f"{', '.join(no_cg)}: no cgroup could be used; CPU time is read from "
+                     "/proc/PID/stat and misses children that nobody reaped")
+    if notes:
+        out += ["Notes:", ""] + [f"- {n}" for n in notes] + [""]
+    if run.failures:
+        out += ["Problems:", ""] + [f"- {n}: {why}" for n, why in run.failures.items()] + [""]
+    pre_w = f"taskset -c {run.pins[1]} " if run.pins[1] else ""
+    out += ["Commands (PORT and the data directory vary):", "", "```"]
+    out += [pre_w + shlex.join(c) for c in wrk_runs("wrk", "http://127.0.0.1:PORT",
+                                                      f"-d{run.duration}s").values()]
+    out += [shlex.join(run.commands[n]) for n in run.run_servers if n in run.commands]
+    out += ["```", ""]
+    for n, c in run.configs.items():
+        out += [f"{n} configuration:", "", "```", c.rstrip(), "```", ""]
+    return "\n".join(out)
