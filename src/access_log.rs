@@ -9,9 +9,11 @@ use crate::sink;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-/// Whether access-log lines are written (to the log sink: stderr).
-pub struct AccessLog {
-    enabled: bool,
+/// Whether access-log lines are written (to the log sink: stderr): `--quiet` turns it off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessLog {
+    On,
+    Off,
 }
 
 /// A `fmt::Write` over a fixed buffer that drops what does not fit.
@@ -64,18 +66,14 @@ pub fn format_line(buf: &mut [u8], peer: IpAddr, date: &[u8; CLF_LEN], line: &[u
 }
 
 impl AccessLog {
-    pub fn new(enabled: bool) -> AccessLog {
-        AccessLog { enabled }
-    }
-
     pub fn enabled(&self) -> bool {
-        self.enabled
+        *self == AccessLog::On
     }
 
     /// Writes one line; a line the sink cannot take now is dropped and
     /// counted there (logging must not stop serving).
     pub fn write(&self, peer: IpAddr, date: &[u8; CLF_LEN], line: &[u8], status: u16, bytes: u64) {
-        if self.enabled {
+        if self.enabled() {
             let mut buf = [0u8; ACCESS_LOG_LINE];
             let n = format_line(&mut buf, peer, date, line, status, bytes);
             sink::write_line(&buf[..n]);

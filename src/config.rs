@@ -1,5 +1,6 @@
 //! Validated, frozen configuration: everything checked before any socket opens.
 
+use crate::access_log::AccessLog;
 use crate::cli::Args;
 use crate::clock::Duration;
 use crate::limits::{
@@ -63,7 +64,7 @@ pub struct Config {
     pub check: bool,
     pub listen: Vec<SocketAddr>,
     pub log_level: log::LevelFilter,
-    pub access_log: bool,
+    pub access_log: AccessLog,
     pub serve: ServeConfig,
 }
 
@@ -142,7 +143,7 @@ impl Config {
             check: args.check,
             listen,
             log_level: level,
-            access_log: !args.quiet,
+            access_log: if args.quiet { AccessLog::Off } else { AccessLog::On },
             serve: ServeConfig {
                 max_connections,
                 index,

@@ -15,19 +15,18 @@
 //! advances in slices; a proxied exchange adds `Forwarding`/`Relaying` states
 //! whose upstream socket and body pump live in their own module.
 
+use crate::body::Body;
 use crate::clock::Instant;
-use crate::config::{BodyCopy, ServeConfig};
+use crate::config::ServeConfig;
 use crate::error::HttpError;
-use crate::filecache::Source;
 use crate::input::InputBuf;
-use crate::io::{self, Io, Segment, Sendfile};
-use crate::limits::{LINGER, MAX_REQUESTS_PER_CONNECTION, SEND_CHUNK};
+use crate::io::{Io, Segment};
+use crate::limits::{LINGER, MAX_REQUESTS_PER_CONNECTION};
 use crate::request::{self, Parsed};
-use crate::response::{self, Answer, Common, Connection, Plan, Span};
+use crate::response::{self, Answer, Common, Connection, Plan};
 use crate::route;
 use crate::services::Services;
 use crate::transport::Transport;
-use std::fs::File;
 use std::net::IpAddr;
 use std::os::fd::{AsFd, BorrowedFd};
 
@@ -39,15 +38,6 @@ pub struct SlotBufs<'a> {
     pub resp: &'a mut [u8],
     /// `REQUEST_LINE_BUF` bytes: the request line being answered, for the access log.
     pub line: &'a mut [u8],
-}
-
-/// A response body being sent: bytes `offset..end` of `source`'s file.
-struct Body {
-    source: Source,
-    offset: u64,
-    end: u64,
-    /// How the bytes move; sendfile refusing a file switches it to `ReadSend`.
-    copy: BodyCopy,
 }
 
 /// The request being answered, for its access-log line.
@@ -274,12 +264,8 @@ impl Reading {
                         };
                         let routed = route::resolve(&req, sh.root.as_fd(), &sh.cfg, &mut sh.files, sh.now);
                         let plan = response::plan(resp, routed.answer, &common);
-                        let body = plan.body.zip(routed.source).map(|(Span { offset, end }, source)| Body {
-                            source,
-                            offset,
-                            end,
-                            copy: sh.cfg.body_copy,
-                        });
+                        let body = plan.body.zip(routed.source);
+                        let body = body.map(|(span, source)| Body::new(source, span, sh.cfg.body_copy));
                         let next = writing(plan, start_log(held, line, plan.status), body, sh);
                         Some(Ok((next, if keep_rest { head_len } else { held_len })))
                     }
@@ -358,24 +344,16 @@ fn start_log(held: &[u8], line: &mut [u8], status: u16) -> LogEntry {
 impl Writing {
     fn write(&mut self, link: &mut Link, resp: &[u8], line: &[u8], sh: &mut Services) -> Step {
         let len = self.ex.len;
-        let io = match &self.body {
-            Some(b) => match b.source.file(&sh.files) {
-                None => return Step::Close,
-                Some(file) if self.sent == 0 => {
-                    send_with_small_body(&link.transport, &resp[..len], b, file, &mut sh.scratch)
-                }
-                Some(_) => link.transport.send(&resp[self.sent..len], Segment::More),
-            },
-            None => link.transport.send(&resp[self.sent..len], Segment::Last),
+        let io = match self.body.as_mut() {
+            Some(b) if self.sent == 0 => b.send_with_head(&link.transport, &resp[..len], &sh.files, &mut sh.scratch),
+            Some(_) => Some(link.transport.send(&resp[self.sent..len], Segment::More)),
+            None => Some(link.transport.send(&resp[self.sent..len], Segment::Last)),
         };
         match io {
-            Io::Done(n) => {
+            Some(Io::Done(n)) => {
                 // Bytes past the head were body bytes sent along with it.
                 let body_sent = (self.sent + n).saturating_sub(len);
                 self.sent += n - body_sent;
-                if let Some(b) = self.body.as_mut() {
-                    b.offset += body_sent as u64;
-                }
                 self.ex.log.sent += body_sent as u64;
                 self.deadline = sh.now + sh.cfg.write_timeout;
                 if self.sent < len {
@@ -383,7 +361,7 @@ impl Writing {
                 }
                 self.ex.log.sent += self.ex.inline_body as u64;
                 match self.body.take() {
-                    Some(body) if body.offset < body.end => Step::To(State::Sending(Sending {
+                    Some(body) if !body.is_sent() => Step::To(State::Sending(Sending {
                         ex: self.ex,
                         body,
                         deadline: sh.now + sh.cfg.write_timeout,
@@ -391,87 +369,30 @@ impl Writing {
                     Some(_) | None => finish(self.ex, link, line, sh),
                 }
             }
-            Io::WouldBlock => Step::Wait,
-            Io::Closed => Step::Close,
+            Some(Io::WouldBlock) => Step::Wait,
+            // The peer is gone, or the loan went stale (the file cache's rule broken).
+            Some(Io::Closed) | None => Step::Close,
         }
-    }
-}
-
-/// Sends the head and, when the whole body fits the shared scratch buffer
-/// after it, the body too, in one send(2): for small files a pread and one
-/// send cost the kernel less than a send and a sendfile, and the response
-/// leaves in one segment. Whatever the socket does not take continues through
-/// the ordinary path (the head from `sent`, the body from its offset), so
-/// nothing is kept in the scratch buffer between calls.
-/// Returns bytes sent counting head then body; larger bodies send the head only.
-fn send_with_small_body(to: &Transport, head: &[u8], body: &Body, file: &File, scratch: &mut [u8]) -> Io {
-    // Compared in u64: on a 32-bit board `head.len() + blen as usize` wraps for
-    // a body just under 4 GiB, and the slice below would panic (abort).
-    let room = scratch.len().saturating_sub(head.len()) as u64;
-    let blen = body.end.saturating_sub(body.offset);
-    let fits = |b: &usize| blen <= room && head.len() <= scratch.len() && *b > 0;
-    let Some(total) = usize::try_from(blen).ok().filter(fits).map(|b| head.len() + b) else {
-        return to.send(head, Segment::More);
-    };
-    scratch[..head.len()].copy_from_slice(head);
-    match io::pread(file, &mut scratch[head.len()..total], body.offset) {
-        Io::Done(k) if head.len() + k == total => to.send(&scratch[..total], Segment::Last),
-        // Short read (the file shrank) or an error: the ordinary path finds out.
-        _ => to.send(head, Segment::More),
     }
 }
 
 impl Sending {
     fn send(&mut self, link: &mut Link, line: &[u8], sh: &mut Services) -> Step {
-        let body = &mut self.body;
-        let chunk = usize::try_from(body.end.saturating_sub(body.offset))
-            .unwrap_or(usize::MAX)
-            .min(SEND_CHUNK);
-        let before = body.offset;
-        let Some(file) = body.source.file(&sh.files) else {
-            return Step::Close;
-        };
-        let io = match body.copy {
-            BodyCopy::ReadSend => {
-                // Bounded: read into the scratch buffer, send what the socket
-                // takes; the unsent rest is read again next time (no state kept).
-                let want = chunk.min(sh.scratch.len());
-                match io::pread(file, &mut sh.scratch[..want], body.offset) {
-                    Io::Done(0) => Io::Done(0),
-                    Io::Done(k) => match link.transport.send(&sh.scratch[..k], Segment::Last) {
-                        Io::Done(n) => {
-                            body.offset += n as u64;
-                            Io::Done(n)
-                        }
-                        other => other,
-                    },
-                    other => other,
-                }
-            }
-            BodyCopy::Sendfile => match link.transport.sendfile(file, &mut body.offset, chunk) {
-                Sendfile::Io(io) => io,
-                Sendfile::Unsupported => {
-                    body.copy = BodyCopy::ReadSend;
-                    return Step::Again;
-                }
-            },
-        };
-        match io {
+        match self.body.send_chunk(&link.transport, &sh.files, &mut sh.scratch) {
             // The file ended before the length we announced: it shrank. The
             // response cannot be completed; close instead of spinning.
-            Io::Done(0) => Step::Close,
-            Io::Done(n) => {
-                debug_assert_eq!(body.offset - before, n as u64);
+            Some(Io::Done(0)) => Step::Close,
+            Some(Io::Done(n)) => {
                 self.ex.log.sent += n as u64;
                 self.deadline = sh.now + sh.cfg.write_timeout;
-                if body.offset >= body.end {
+                if self.body.is_sent() {
                     return finish(self.ex, link, line, sh);
                 }
                 // One chunk per wake-up: let the other connections have a turn.
                 Step::Wait
             }
-            Io::WouldBlock => Step::Wait,
-            Io::Closed => Step::Close,
+            Some(Io::WouldBlock) => Step::Wait,
+            Some(Io::Closed) | None => Step::Close,
         }
     }
 }

@@ -20,6 +20,7 @@
 //! Nothing on that path allocates.
 
 pub mod access_log;
+pub mod body;
 pub mod bufs;
 pub mod cli;
 pub mod clock;

@@ -60,14 +60,14 @@ impl Server {
         root: OwnedFd,
         listeners: Vec<TcpListener>,
         stop: OwnedFd,
-        access_log: bool,
+        access_log: AccessLog,
     ) -> Server {
         let slots = cfg.max_connections.clamp(1, MAX_CONNECTIONS);
         let reserve = Reserve::new(&root);
         let fixed = 1 + listeners.len();
         let now = clock::now();
         Server {
-            services: Services::new(cfg, root, AccessLog::new(access_log), now, unix_now()),
+            services: Services::new(cfg, root, access_log, now, unix_now()),
             conns: Vec::with_capacity(slots),
             free: Vec::with_capacity(slots),
             slots,

@@ -13,6 +13,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use warden::access_log::AccessLog;
 use warden::config::ServeConfig;
 use warden::server::Server;
 
@@ -183,7 +184,7 @@ fn no_allocation_per_request_after_warm_up() {
     // Access-log lines go through the process's log sink, here to /dev/null.
     let log = File::create("/dev/null").unwrap();
     warden::sink::install(log.as_fd()).unwrap();
-    let mut server = Server::new(cfg, root_fd, vec![listener], stop_read, true);
+    let mut server = Server::new(cfg, root_fd, vec![listener], stop_read, AccessLog::On);
     let thread = std::thread::spawn(move || {
         COUNTED.with(|c| c.set(true));
         // Proves the counter sees this thread's allocations.

@@ -524,7 +524,7 @@ pub fn conn_e2e(data: &[u8]) {
             warden::sink::install(std::os::fd::AsFd::as_fd(&null)).unwrap();
         });
     }
-    let log = AccessLog::new(input.log);
+    let log = if input.log { AccessLog::On } else { AccessLog::Off };
     let peer = IpAddr::V4(Ipv4Addr::new(192, 168, 1, 10));
     let start = Instant::from_millis(START_MS);
     let root = OwnedFd::from(web_root().try_clone().expect("dup the web root"));
