@@ -3,21 +3,42 @@
 //!
 //! Layers, from the socket inwards:
 //! - `listen` binds and accepts; `server` runs the poll loop over a fixed
-//!   connection table; `conn` is one connection's state machine.
-//! - `request` parses a head into a typed `Request`; `path` turns its target
-//!   into an open file beneath the root, `filecache` keeps recent ones open;
-//!   `response` plans the answer
-//!   (`conditional`, `range`, `encoding`, `mime`) and writes its head.
-//! - `bufs` holds the fixed buffer sets; `io` wraps recv/send/sendfile; `error` maps every refusal to one status;
-//!   `access_log` writes one line per request; `logger`
-//!   writes diagnostics; `sink` carries both to stderr without ever blocking
-//!   and escapes what came from outside; `limits` holds every capacity.
+//!   connection table and owns `services` (what every connection shares,
+//!   lent to one per call); `conn` is one connection's state machine and
+//!   nothing else; `transport` carries its bytes, `input` holds what came in.
+//! - A request goes `request` (framing, parse into a typed `Request`) →
+//!   `route` (`path` cleans and opens beneath the root, `filecache` keeps
+//!   recent files open and lends them per call) → `response::plan` (files and
+//!   errors alike; `conditional`, `range`, `encoding`, `mime`) → the head
+//!   from the slot's buffer and the file span through `body`.
+//! - `bufs` holds the fixed buffer sets; `io` wraps recv/send/sendfile; `error`
+//!   maps every refusal to one status; `clock` has `Instant` and `Duration`;
+//!   `access_log` writes one line per request, `logger` diagnostics, and
+//!   `sink` carries both to stderr without ever blocking, escaping what came
+//!   from outside; `limits` holds every capacity.
 //! - `cli` and `config` turn flags into a validated `Config` for `main`;
 //!   `confine` jails and de-privileges the process before it serves.
 //!
-//! Data flow: bytes → `request::parse` → `path::clean` → `filecache::lookup` (`path::resolve`) →
-//! `response::file` → head bytes + a file span → `io::send` + `io::sendfile`.
-//! Nothing on that path allocates.
+//! Data flow: bytes → `request::parse` → `route::resolve` (`path::clean`,
+//! `filecache::lookup`) → `response::plan` → head bytes + a file span →
+//! `Transport::send` + `Transport::sendfile`. Nothing on that path allocates.
+//!
+//! Seams for the next features, each its own module; `conn` gains only the
+//! states that call them:
+//! - **Access decision** (auth, Host allowlist): a step between parse and
+//!   route in `conn`'s `Reading`, `decide(&Request, peer, now) → Allow |
+//!   Refuse(status) | Verify`; a refusal is an `Answer::Error` (or a 401 with
+//!   its challenge) planned by `response::plan`, so no file is opened; a
+//!   password hash advances in slices per poll turn in a `Verifying` state.
+//! - **Upstream** (reverse proxy): `route` names the upstream for a prefix;
+//!   a `proxy` module owns the second socket and a body pump with fixed
+//!   buffers and backpressure both ways; `conn` gains `Forwarding` and
+//!   `Relaying` states and `server` polls both sockets of a slot.
+//! - **Transport** (TLS): a `Transport::Tls` variant with its record buffers
+//!   per slot; every read and write already goes through `Transport`, and
+//!   `sendfile` on it answers `Unsupported`, which `body` turns into pread +
+//!   send through the bounded scratch buffer.
+//! - **Seccomp**: the last step of `confine`'s fixed sequence.
 
 pub mod access_log;
 pub mod body;
