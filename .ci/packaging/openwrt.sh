@@ -1,0 +1,326 @@
+# shellcheck shell=bash
+# OpenWrt: boards/openwrt/warden/ (Makefile, files/warden.init, files/warden.config),
+# checked without an OpenWrt SDK, since the package must build and its init script
+# must start warden right on a router we do not have here:
+#   Makefile       the variables an OpenWrt package needs (grep), then the Makefile
+#                  run by make against stub rules.mk/package.mk/rust-package.mk: cargo
+#                  variables, Build/Prepare's copy, Package/warden/install's layout.
+#   warden.init    sh -n, shellcheck, and start_service run against stub
+#                  config_*/procd_* functions with the shipped UCI config and with one
+#                  setting every option: the procd instances and command lines; each
+#                  flag known to warden --help; that command line passing warden --check.
+#   warden.config  every option present, and each one read by warden.init.
+# Sourced by .ci/check-packaging after lib.sh (REPO, SCRATCH, BIN, RUNTIME, HELP, WWW).
+# shellcheck disable=SC2016 # literal $(...) make and shell text in single quotes
+
+OW=boards/openwrt/warden
+OW_MK=$OW/Makefile
+OW_INIT=$OW/files/warden.init
+OW_CONF=$OW/files/warden.config
+
+echo "== OpenWrt: $OW"
+sh_syntax "$OW_INIT"
+# rc.common reads START/STOP/USE_PROCD (SC2034: assigned, unused here); OpenWrt's
+# ash has `local` (SC3043). The config_*/procd_* functions come from rc.common
+# (shellcheck does not flag undefined functions).
+check "shellcheck -s sh -e SC2034,SC3043: $OW_INIT" shellcheck -s sh -e SC2034,SC3043 "$OW_INIT"
+executable "$OW_INIT"
+need "$OW_MK" "Makefile: OpenWrt package and Rust package support" \
+    'include $(TOPDIR)/rules.mk' \
+    'include $(INCLUDE_DIR)/package.mk' \
+    'include ../../lang/rust/rust-package.mk' \
+    'PKG_BUILD_DEPENDS:=rust/host' \
+    'PKG_SOURCE_PROTO:=git' \
+    'PKG_LICENSE:=MIT' \
+    'DEPENDS:=$(RUST_ARCH_DEPENDS)' \
+    '$(eval $(call BuildPackage,warden))'
+need "$OW_MK" "Makefile: capacities passed to cargo through CARGO_PKG_VARS" \
+    'CARGO_PKG_VARS +=' \
+    'WARDEN_MAX_CONNECTIONS=$(WARDEN_MAX_CONNECTIONS)' \
+    'WARDEN_HEAD_BUF_SMALL=$(WARDEN_HEAD_BUF_SMALL)' \
+    'WARDEN_HEAD_BUF_LARGE=$(WARDEN_HEAD_BUF_LARGE)' \
+    'WARDEN_LARGE_HEAD_BUFS=$(WARDEN_LARGE_HEAD_BUFS)' \
+    'WARDEN_SEND_CHUNK=$(WARDEN_SEND_CHUNK)' \
+    'WARDEN_DEFAULT_ROOT=' 'WARDEN_DEFAULT_LISTEN=' 'WARDEN_DEFAULT_USER='
+need "$OW_MK" "Makefile: installs /usr/sbin/warden, /etc/init.d/warden, /etc/config/warden" \
+    '$(INSTALL_BIN) $(PKG_INSTALL_DIR)/bin/warden $(1)/usr/sbin/warden' \
+    '$(INSTALL_BIN) ./files/warden.init $(1)/etc/init.d/warden' \
+    '$(INSTALL_CONF) ./files/warden.config $(1)/etc/config/warden' \
+    'define Package/warden/conffiles'
+if grep -q '^define Build/Compile$' "$OW_MK" && ! grep -q 'Build/Compile/Cargo' "$OW_MK"; then
+    fail "Makefile: Build/Compile is rust-package.mk's Build/Compile/Cargo"
+else
+    ok "Makefile: Build/Compile is rust-package.mk's Build/Compile/Cargo"
+fi
+need "$OW_INIT" "warden.init: procd service reading UCI" \
+    '#!/bin/sh /etc/rc.common' 'USE_PROCD=1' 'START=80' 'start_service()' \
+    'config_load warden' 'config_foreach start_instance warden' 'config_get ' 'config_get_bool ' \
+    'config_list_foreach "$cfg" listen' 'procd_open_instance' 'procd_set_param command /usr/sbin/warden' \
+    'procd_set_param stderr 1' 'procd_set_param respawn' 'procd_close_instance' \
+    'service_triggers()' 'procd_add_reload_trigger warden'
+need "$OW_CONF" "warden.config: every option, defaults root /www and listen 0.0.0.0:80 + [::]:80" \
+    "config warden 'main'" "option enabled '1'" "option root '/www'" \
+    "list listen '0.0.0.0:80'" "list listen '[::]:80'" \
+    'option max_connections' 'option index' 'option cache_control' 'option user' \
+    'option strict' 'option require_landlock' 'option quiet' 'option log_level' \
+    'option idle_timeout' 'option header_timeout' 'option write_timeout'
+# Every option named in the config (set or commented) is read by the init script.
+unread=""
+while read -r opt; do
+    grep -qE "(config_get(_bool)? [a-z_]+ \"\\\$cfg\" $opt( |\$)|\"\\\$cfg\" $opt )" "$OW_INIT" || unread+="$opt "
+done < <(sed -n 's/^[[:space:]]*#\{0,1\}[[:space:]]*\(option\|list\) \([a-z_]*\) .*/\2/p' "$OW_CONF" | sort -u)
+if [ -z "$unread" ]; then ok "warden.init reads every option of warden.config"; else fail "warden.init reads every option of warden.config" "not read: $unread"; fi
+
+# The Makefile run by make against stubs of the SDK's rules.mk, package.mk and the
+# packages feed's rust-package.mk (the real ones need an SDK).
+S=$SCRATCH/sdk
+mkdir -p "$S/include" "$S/feeds/packages/lang/rust"
+cat >"$S/rules.mk" <<'EOF'
+INCLUDE_DIR:=$(TOPDIR)/include
+BUILD_DIR:=$(TOPDIR)/build_dir
+INSTALL_DIR:=install -d -m0755
+INSTALL_BIN:=install -m0755
+INSTALL_CONF:=install -m0600
+EOF
+cat >"$S/include/package.mk" <<'EOF'
+PKG_BUILD_DIR ?= $(BUILD_DIR)/$(PKG_NAME)-$(PKG_VERSION)
+PKG_INSTALL_DIR ?= $(PKG_BUILD_DIR)/ipkg-install
+define BuildPackage
+stub-prepare:
+	$$(Build/Prepare)
+stub-install:
+	$$(call Package/$(1)/install,$$(DEST))
+endef
+print-%:
+	@printf '%s\n' '$($*)'
+EOF
+cat >"$S/feeds/packages/lang/rust/rust-package.mk" <<'EOF'
+RUST_ARCH_DEPENDS:=@(aarch64||arm||mipsel||x86_64)
+CARGO_PKG_VARS= CARGO_HOME=$(TOPDIR)/cargo CARGO_PROFILE_RELEASE_PANIC=unwind
+define Build/Compile/Cargo
+	cargo install --locked
+endef
+Build/Compile=$(call Build/Compile/Cargo)
+EOF
+owmake() { make --no-print-directory -C "$OW" TOPDIR="$S" "$@"; }
+if vars=$(owmake print-CARGO_PKG_VARS 2>&1); then
+    want="CARGO_HOME=$S/cargo CARGO_PROFILE_RELEASE_PANIC=unwind WARDEN_MAX_CONNECTIONS=128 WARDEN_HEAD_BUF_SMALL=1024 WARDEN_HEAD_BUF_LARGE=8192 WARDEN_LARGE_HEAD_BUFS=8 WARDEN_SEND_CHUNK=131072 WARDEN_DEFAULT_ROOT=\"/www\" WARDEN_DEFAULT_LISTEN=\"0.0.0.0:80\" WARDEN_DEFAULT_USER=\"65534:65534\" CARGO_PROFILE_RELEASE_PANIC=abort"
+    expect_eq "make (stub SDK): CARGO_PKG_VARS carries the router capacities, after rust-package.mk's" \
+        "$(squash "$vars")" "$want"
+else
+    fail "make (stub SDK): the Makefile parses" "$vars"
+fi
+expect_eq "make (stub SDK): WARDEN_MAX_CONNECTIONS=64 on the command line reaches cargo" \
+    "$(owmake print-CARGO_PKG_VARS WARDEN_MAX_CONNECTIONS=64 2>&1 | grep -o 'WARDEN_MAX_CONNECTIONS=[0-9]*')" \
+    "WARDEN_MAX_CONNECTIONS=64"
+expect_eq "make (stub SDK): local source by default, rebuilt when src/ or Cargo.* change" \
+    "$(owmake print-PKG_SOURCE_PROTO 2>&1)|$(owmake print-PKG_FILE_DEPENDS 2>&1)" \
+    "|$REPO/src $REPO/Cargo.toml $REPO/Cargo.lock"
+expect_eq "make (stub SDK): WARDEN_GIT_URL/COMMIT select PKG_SOURCE_PROTO:=git" \
+    "$(owmake print-PKG_SOURCE_PROTO print-PKG_SOURCE_URL print-PKG_SOURCE_VERSION \
+        WARDEN_GIT_URL=https://git.invalid/warden.git WARDEN_GIT_COMMIT=0123abcd 2>&1 | tr '\n' ' ')" \
+    "git https://git.invalid/warden.git 0123abcd "
+# Outside the packages feed the Makefile takes the feed's rust-package.mk from TOPDIR;
+# inside it (feeds/packages/net/warden), the relative ../../lang/rust one.
+mkdir -p "$S/feeds/packages/net"
+cp -R "$OW" "$S/feeds/packages/net/warden"
+if make --no-print-directory -C "$S/feeds/packages/net/warden" TOPDIR="$S" print-MAKEFILE_LIST 2>&1 |
+    grep -qF ' ../../lang/rust/rust-package.mk'; then
+    ok "make (stub SDK): in the packages feed, includes ../../lang/rust/rust-package.mk"
+else
+    fail "make (stub SDK): in the packages feed, includes ../../lang/rust/rust-package.mk"
+fi
+if out=$(make --no-print-directory -C "$S/feeds/packages/net/warden" TOPDIR="$S" stub-prepare 2>&1); then
+    fail "make (stub SDK): a copy outside the warden tree without WARDEN_SRC_DIR/GIT_URL stops in Build/Prepare" "$out"
+elif grep -qF 'warden: no warden source tree at' <<<"$out"; then
+    ok "make (stub SDK): a copy outside the warden tree without WARDEN_SRC_DIR/GIT_URL stops in Build/Prepare"
+else
+    fail "make (stub SDK): a copy outside the warden tree without WARDEN_SRC_DIR/GIT_URL stops in Build/Prepare" "$out"
+fi
+if out=$(owmake stub-prepare 2>&1); then
+    b=$S/build_dir/warden-0.1.0
+    if [ -f "$b/Cargo.toml" ] && [ -f "$b/Cargo.lock" ] && [ -f "$b/src/main.rs" ] && [ -f "$b/LICENSE" ] &&
+        [ ! -e "$b/target" ] && [ ! -e "$b/.git" ]; then
+        ok "make (stub SDK): Build/Prepare copies the tree, without target/ and .git"
+    else
+        fail "make (stub SDK): Build/Prepare copies the tree, without target/ and .git" "$(ls -A "$b")"
+    fi
+else
+    fail "make (stub SDK): Build/Prepare" "$out"
+fi
+mkdir -p "$SCRATCH/ow-inst/bin"
+printf '#!/bin/sh\n' >"$SCRATCH/ow-inst/bin/warden"
+if out=$(owmake stub-install PKG_INSTALL_DIR="$SCRATCH/ow-inst" DEST="$SCRATCH/ow-root" 2>&1); then
+    got=$(cd "$SCRATCH/ow-root" && find . -type f -printf '%m %p\n' | sort)
+    want=$'600 ./etc/config/warden\n755 ./etc/init.d/warden\n755 ./usr/sbin/warden'
+    expect_eq "make (stub SDK): Package/warden/install lays out the package" "$got" "$want"
+else
+    fail "make (stub SDK): Package/warden/install" "$out"
+fi
+
+# warden.init's start_service against stubs of OpenWrt's config_* functions (a
+# small UCI reader) and procd_* functions (printing what procd would be sent).
+cat >"$SCRATCH/uci.awk" <<'EOF'
+# A UCI file as sh assignments, laid out as OpenWrt's functions.sh does:
+# CONFIG_<section>_<option>, lists also as _ITEMn and _LENGTH; anonymous sections
+# are cfg<n>. Values are quoted or bare, without single quotes inside.
+function val(line, s) {
+	s = line
+	sub(/^[ \t]*[a-z]+[ \t]+[^ \t]+[ \t]*/, "", s)
+	if (s ~ /^\047.*\047$/ || s ~ /^".*"$/) s = substr(s, 2, length(s) - 2)
+	return "\047" s "\047"
+}
+/^[ \t]*(#|$)/ { next }
+$1 == "config" {
+	n++; name = $3; gsub(/[\047"]/, "", name); if (name == "") name = "cfg" n
+	printf "CONFIG_SECTIONS=\"$CONFIG_SECTIONS %s\"\nCONFIG_%s_TYPE=%s\n", name, name, $2
+	next
+}
+$1 == "option" { printf "CONFIG_%s_%s=%s\n", name, $2, val($0); next }
+$1 == "list" {
+	k = name "_" $2; c[k]++; v = val($0)
+	printf "CONFIG_%s_ITEM%d=%s\nCONFIG_%s_LENGTH=%d\n", k, c[k], v, k, c[k]
+	printf "CONFIG_%s=\"${CONFIG_%s:+$CONFIG_%s }\"%s\n", k, k, k, v
+}
+EOF
+cat >"$SCRATCH/rc-stubs.sh" <<'EOF'
+config_load() { eval "$(awk -f "$UCI_AWK" "$UCI_FILE")"; }
+config_get() { eval "$1=\${CONFIG_$2_$3:-\${4:-}}"; }
+config_get_bool() {
+	config_get _b "$2" "$3" "${4:-}"
+	case "$_b" in
+	1 | on | true | yes | enabled) _b=1 ;;
+	0 | off | false | no | disabled) _b=0 ;;
+	*) _b=${4:-} ;;
+	esac
+	eval "$1=\$_b"
+}
+config_list_foreach() {
+	eval "_n=\${CONFIG_$1_$2_LENGTH:-0}"
+	_i=1
+	while [ "$_i" -le "$_n" ]; do
+		eval "_v=\$CONFIG_$1_$2_ITEM$_i"
+		"$3" "$_v"
+		_i=$((_i + 1))
+	done
+}
+config_foreach() { # FUNCTION TYPE
+	for _s in $CONFIG_SECTIONS; do
+		eval "_t=\$CONFIG_${_s}_TYPE"
+		if [ "$_t" = "$2" ]; then "$1" "$_s"; fi
+	done
+}
+procd_open_instance() { echo "instance $1"; }
+procd_set_param() { echo "set $1"; shift; for _a in "$@"; do echo "  $_a"; done; }
+procd_append_param() { echo "append $1"; shift; for _a in "$@"; do echo "  $_a"; done; }
+procd_close_instance() { echo "close"; }
+procd_add_reload_trigger() { echo "reload trigger $*"; }
+EOF
+# run_init SHELL UCI_FILE: what start_service and service_triggers send to procd.
+run_init() {
+    # shellcheck disable=SC2086 # "busybox sh" is two words
+    UCI_AWK=$SCRATCH/uci.awk UCI_FILE=$2 $1 -c '. "$0"; . "$1"; start_service; service_triggers' "$SCRATCH/rc-stubs.sh" "$OW_INIT" 2>&1
+}
+sed "s|option root '/www'|option root '$WWW'|" "$OW_CONF" >"$SCRATCH/uci-shipped"
+want_shipped="instance main
+set command
+  /usr/sbin/warden
+  --root
+  $WWW
+append command
+  --listen
+  0.0.0.0:80
+append command
+  --listen
+  [::]:80
+set stdout
+  1
+set stderr
+  1
+set respawn
+  3600
+  5
+  5
+set term_timeout
+  15
+close
+reload trigger warden"
+cat >"$SCRATCH/uci-full" <<EOF
+config warden 'full'
+	option enabled 'yes'
+	option root '$WWW'
+	list listen '127.0.0.1:0'
+	list listen '127.0.0.2:0'
+	option max_connections '16'
+	option index 'index.html'
+	option cache_control 'max-age=60, public'
+	option user '65534:65534'
+	option strict '1'
+	option require_landlock 'on'
+	option quiet 'true'
+	option log_level 'warn'
+	option idle_timeout '20'
+	option header_timeout '5'
+	option write_timeout '40'
+	option no_sendfile '1'
+
+config warden 'single'
+	option enabled '1'
+	option root '$WWW'
+	option listen '127.0.0.1:0'
+
+config warden 'off'
+	option enabled '0'
+	option root '$WWW'
+
+config warden
+	option root '$WWW'
+
+config warden 'noroot'
+	option enabled '1'
+	option root '$SCRATCH/no-such-root'
+EOF
+for sh in dash "busybox sh"; do
+    expect_eq "warden.init ($sh): shipped config -> one procd instance, its command and params" \
+        "$(run_init "$sh" "$SCRATCH/uci-shipped")" "$want_shipped"
+    got=$(run_init "$sh" "$SCRATCH/uci-full")
+    expect_eq "warden.init ($sh): instances only for enabled sections with an existing root" \
+        "$(printf '%s\n' "$got" | sed -n 's/^instance //p' | tr '\n' ' ')" "full single "
+    if printf '%s\n' "$got" | grep -qF "warden: instance noroot: web root $SCRATCH/no-such-root is not a directory"; then
+        ok "warden.init ($sh): a missing web root is reported"
+    else
+        fail "warden.init ($sh): a missing web root is reported" "$got"
+    fi
+done
+# The command line of instance "full": every option, as warden flags.
+full_cmd=()
+while IFS= read -r line; do full_cmd+=("$line"); done < <(
+    run_init dash "$SCRATCH/uci-full" | awk '/^instance /{on = ($2 == "full")} on && /^(set|append) command/{c=1; next} on && /^(set|append) /{c=0} on && c && /^  /{sub(/^  /, ""); print}'
+)
+want_full=(/usr/sbin/warden --root "$WWW" --listen 127.0.0.1:0 --listen 127.0.0.2:0 --max-connections 16
+    --index index.html --cache-control "max-age=60, public" --user 65534:65534 --log-level warn
+    --idle-timeout 20 --header-timeout 5 --write-timeout 40 --strict --require-landlock --quiet --no-sendfile)
+expect_eq "warden.init: a config setting every option -> every flag, values intact" \
+    "$(printf '<%s>' "${full_cmd[@]}")" "$(printf '<%s>' "${want_full[@]}")"
+if [ -n "$HELP" ]; then
+    unknown=""
+    for a in "${full_cmd[@]}"; do
+        case "$a" in --*) grep -qE -- "^  $a( |\$)" <<<"$HELP" || unknown+="$a " ;; esac
+    done
+    if [ -z "$unknown" ]; then ok "warden.init: every flag it emits is in warden --help"; else fail "warden.init: every flag it emits is in warden --help" "unknown: $unknown"; fi
+else
+    skip "warden.init: every flag it emits is in warden --help (no binary)"
+fi
+if [ -n "$RUNTIME" ]; then
+    # As procd would run it, with --check; --require-landlock left out, as this
+    # kernel may lack Landlock (the flag itself is checked against --help above).
+    args=()
+    for a in "${full_cmd[@]:1}"; do [ "$a" = --require-landlock ] || args+=("$a"); done
+    if out=$("$BIN" "${args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
+        ok "warden.init: the full command line passes warden --check (as root: chroot, uid 65534)"
+    else
+        fail "warden.init: the full command line passes warden --check (as root: chroot, uid 65534)" "$out"
+    fi
+else
+    skip "warden.init: the full command line passes warden --check"
+fi

@@ -1,0 +1,128 @@
+# shellcheck shell=bash
+# systemd: boards/systemd/warden.service, checked without systemd as PID 1, since the
+# unit's hardening must not stop warden from confining itself and serving:
+#   the required directives (grep), and no User=/DynamicUser= (warden drops ids
+#   itself) nor stderr to a file; systemd-analyze verify and security --offline
+#   (skipped without systemd-analyze); warden --check and a real request under an
+#   emulation of the unit's sandbox: private mount namespace with read-only /, private
+#   /tmp and /dev, no /home, /proc hidepid+subset=pid, then setpriv with the unit's
+#   CapabilityBoundingSet and no_new_privs; SIGTERM ends it with 0; without
+#   CAP_SETPCAP it refuses (so the emulation is not a no-op).
+# Sourced by .ci/check-packaging after lib.sh (SCRATCH, BIN, RUNTIME, WWW).
+
+UNIT=boards/systemd/warden.service
+
+echo "== systemd: $UNIT"
+need "$UNIT" "warden.service: hardening directives" \
+    'ExecStart=/usr/sbin/warden --root /www --listen 0.0.0.0:80' 'KillSignal=SIGTERM' 'TimeoutStopSec=15' \
+    'Restart=on-failure' 'NoNewPrivileges=yes' \
+    'CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_SYS_CHROOT CAP_NET_BIND_SERVICE' \
+    'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' 'PrivateDevices=yes' \
+    'ProtectKernelTunables=yes' 'ProtectKernelModules=yes' 'ProtectControlGroups=yes' \
+    'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' 'RestrictNamespaces=yes' 'LockPersonality=yes' \
+    'MemoryDenyWriteExecute=yes' 'SystemCallArchitectures=native' 'WantedBy=multi-user.target'
+if grep -qE '^(User|Group|DynamicUser|StandardError=file|StandardError=append)' "$UNIT"; then
+    fail "warden.service: starts as root (no User=/DynamicUser=), stderr not a file" "$(grep -nE '^(User|Group|DynamicUser|StandardError)' "$UNIT")"
+else
+    ok "warden.service: starts as root (no User=/DynamicUser=), stderr not a file"
+fi
+# verify wants ExecStart's program to exist: check a copy that runs the built
+# binary (or /bin/true without one); everything else is the shipped unit.
+mkdir -p "$SCRATCH/unit"
+sed "s|^ExecStart=/usr/sbin/warden |ExecStart=${BIN:-/bin/true} |" "$UNIT" >"$SCRATCH/unit/warden.service"
+if command -v systemd-analyze >/dev/null 2>&1; then
+    if out=$(systemd-analyze verify "$SCRATCH/unit/warden.service" 2>&1) && [ -z "$out" ]; then
+        ok "systemd-analyze verify: no errors, no warnings (ExecStart=${BIN:-/bin/true})"
+    else
+        fail "systemd-analyze verify (ExecStart=${BIN:-/bin/true})" "$out"
+    fi
+    if out=$(systemd-analyze security --offline=true --threshold=40 "$SCRATCH/unit/warden.service" 2>&1); then
+        ok "systemd-analyze security --offline: $(grep -o 'Overall exposure level.*' <<<"$out" | sed 's/ for [^:]*//') (threshold 4.0: --threshold=40)"
+    else
+        fail "systemd-analyze security --offline --threshold=40 (exposure 4.0)" "$(tail -3 <<<"$out")"
+    fi
+else
+    skip "systemd-analyze verify and security (systemd-analyze not installed)"
+fi
+
+# warden under the unit's sandbox, emulated (no systemd here): a private mount
+# namespace set up as ProtectSystem=strict, PrivateTmp, PrivateDevices, ProtectHome,
+# ProtectProc=invisible and ProcSubset=pid do it, then setpriv with the unit's
+# CapabilityBoundingSet and NoNewPrivileges. The seccomp-based settings
+# (MemoryDenyWriteExecute, RestrictAddressFamilies, SystemCallArchitectures,
+# LockPersonality, RestrictNamespaces) are not emulated.
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr '[:upper:]' '[:lower:]' | sed 's/cap_/+/g; s/ /,/g')
+nnp=""
+grep -qx 'NoNewPrivileges=yes' "$UNIT" && nnp=--no-new-privs
+cat >"$SCRATCH/sandbox.sh" <<'EOF'
+#!/bin/bash
+# sandbox.sh STAGE BIN WWW CAPS NNP ARGS...: run inside unshare -m. BIN and WWW
+# are copied to /srv/sbin/warden and /srv/www (a tmpfs over /srv in this mount
+# namespace only) since /tmp is replaced; then warden --root /srv/www ARGS runs.
+set -eu
+stage=$1 bin=$2 www=$3 caps=$4 nnp=$5
+shift 5
+mount -t tmpfs -o mode=755 tmpfs "$stage"
+mkdir "$stage/dev" "$stage/srv" "$stage/srv/sbin"
+cp "$bin" "$stage/srv/sbin/warden"
+cp -R "$www" "$stage/srv/www"
+for n in null zero urandom random full; do
+    touch "$stage/dev/$n"
+    mount --bind "/dev/$n" "$stage/dev/$n"
+done
+mount --bind "$stage/srv" /srv
+mount --rbind "$stage/dev" /dev                          # PrivateDevices=yes (rbind: with the device nodes bound above)
+for m in /srv /opt /boot /var /etc /usr /; do              # ProtectSystem=strict
+    if mountpoint -q "$m"; then mount -o remount,bind,ro "$m"; fi
+done
+mount -t tmpfs -o mode=1777 tmpfs /tmp                   # PrivateTmp=yes
+mount -t tmpfs -o mode=1777 tmpfs /var/tmp
+mount -t tmpfs -o mode=755 tmpfs /home                   # ProtectHome=yes
+mount -t tmpfs -o mode=700 tmpfs /root
+mount -t proc -o hidepid=invisible,subset=pid proc /proc # ProtectProc=invisible, ProcSubset=pid
+# shellcheck disable=SC2086 # $nnp is empty or one flag
+exec setpriv --bounding-set "-all,$caps" --inh-caps -all --ambient-caps -all $nnp \
+    -- /srv/sbin/warden --root /srv/www "$@"
+EOF
+chmod 755 "$SCRATCH/sandbox.sh"
+sandbox() { # STAGE ARGS... (exec: call it in a subshell)
+    local stage=$1
+    shift
+    mkdir -p "$stage"
+    # exec: run in the background, $! is then warden's own pid (all the way down).
+    exec unshare -m --propagation private "$SCRATCH/sandbox.sh" "$stage" "$BIN" "$WWW" "$caps" "$nnp" "$@"
+}
+if [ -z "$RUNTIME" ]; then
+    skip "warden under the unit's sandbox (needs root and a binary)"
+elif ! unshare -m --propagation private true 2>/dev/null; then
+    skip "warden under the unit's sandbox (unshare -m not permitted here)"
+else
+    # A port below 1024, so that CAP_NET_BIND_SERVICE from the bounding set matters.
+    port=$(free_port 600 1000)
+    if out=$(sandbox "$SCRATCH/stage1" --listen "127.0.0.1:$port" --user nobody --strict --check 2>&1 | cat; exit "${PIPESTATUS[0]}") &&
+        grep -qx 'confinement as planned' <<<"$out"; then
+        ok "sandbox ($caps${nnp:+, no_new_privs}): warden --check on port $port, --user nobody: confinement as planned"
+    else
+        fail "sandbox ($caps${nnp:+, no_new_privs}): warden --check on port $port, --user nobody" "$out"
+    fi
+    # Serving for real: one request, then SIGTERM (systemd's KillSignal) -> exit 0.
+    log=$SCRATCH/sandbox.log
+    sandbox "$SCRATCH/stage2" --listen "127.0.0.1:$port" 2> >(cat >"$log") &
+    pid=$!
+    record_pid "$pid"
+    if wait_for "$log" "listening on http://127.0.0.1:$port" && http_get "$port" / &&
+        [ "$HTTP_STATUS_LINE" = "HTTP/1.1 200 OK" ]; then
+        ok "sandbox: warden serves GET / with 200 on port $port"
+    else
+        fail "sandbox: warden serves GET / with 200 on port $port" "$(cat "$log"; head -12 <<<"$HTTP_RESPONSE")"
+    fi
+    rc=0
+    term_and_wait "$pid" || rc=$?
+    expect_eq "sandbox: SIGTERM -> warden exits 0" "$rc" 0
+    # The same sandbox without CAP_SETPCAP must fail: the emulation is not a no-op.
+    if out=$(caps=${caps/+setpcap,/} sandbox "$SCRATCH/stage3" --listen "127.0.0.1:$port" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
+        fail "sandbox without CAP_SETPCAP: warden refuses to serve (control)" "$out"
+    else
+        ok "sandbox without CAP_SETPCAP: warden refuses to serve (control)"
+    fi
+fi
