@@ -43,8 +43,12 @@ def main():
     ap.add_argument("extra", nargs="*")
     a = ap.parse_args()
     root = tempfile.mkdtemp(prefix="warden-probe-")
+    # mkdtemp makes it 0700: run as root, warden (uid 65534 after the drop)
+    # could not read it and every response would be a 404, not the 200 measured.
+    os.chmod(root, 0o755)
     with open(os.path.join(root, "index.html"), "w") as f:
         f.write("<h1>probe</h1>\n")
+    os.chmod(os.path.join(root, "index.html"), 0o644)
     p = subprocess.Popen([a.binary, "--root", root, "--listen", "127.0.0.1:0", "--quiet"] + a.extra,
                          stderr=subprocess.PIPE, text=True)
     try:
@@ -56,11 +60,10 @@ def main():
                 break
         if addr is None:
             sys.exit("warden did not start")
-        # Any status will do (run as root, warden cannot read the 0700 temporary root:
-        # 404): one whole response, read as every harness reads them.
+        # One whole response, read as every harness reads them.
         status, _ = http.get(addr[1], "/", timeout=10.0, host=addr[0])
-        if not isinstance(status, int):
-            sys.exit(f"warden did not answer GET /: {status}")
+        if status != 200:
+            sys.exit(f"warden did not answer GET / with 200: {status}")
         time.sleep(0.3)
         idle = rss_kib(p.pid)
         conns = []
