@@ -20,7 +20,7 @@
 //! made after poll returned follows every such change. Requests that may have
 //! begun later get a turn of their own: a connection accepted in the turn
 //! (`Server::accept_from`) and a pipelined request found in the buffer after a
-//! response (`Conn::finish`). A connection's next request after a response is
+//! response (`conn::finish`). A connection's next request after a response is
 //! only read in a later turn (no speculative recv).
 //!
 //! Closing: an entry is closed `FILE_CACHE_TTL_MS` after its walk, asked for
