@@ -26,6 +26,20 @@ pub struct Args {
     #[argh(option)]
     pub cache_control: Option<String>,
 
+    /// a header line every response carries, 'Name: value'; replaces a security
+    /// default of that name, 'Name:' removes it; repeatable
+    #[argh(option)]
+    pub header: Vec<String>,
+
+    /// answer requests whose Host is this DNS name (besides IP addresses and
+    /// localhost; others get 421, against DNS rebinding); repeatable
+    #[argh(option)]
+    pub allow_host: Vec<String>,
+
+    /// answer every Host (turns the DNS-rebinding guard off)
+    #[argh(switch)]
+    pub allow_any_host: bool,
+
     /// when started as root: run as this user, UID[:GID] or a name (default 65534:65534, or the board's)
     #[argh(option)]
     pub user: Option<String>,

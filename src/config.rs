@@ -5,7 +5,8 @@ use crate::cli::Args;
 use crate::clock::Duration;
 use crate::limits::{
     DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_ROOT, DEFAULT_USER, DEFAULT_WRITE_TIMEOUT,
-    MAX_CONNECTIONS, MAX_LISTENERS, MAX_NAME_LEN, MAX_TIMEOUT_SECS,
+    MAX_ALLOWED_HOSTS, MAX_CONFIGURED_HEADER_BYTES, MAX_CONNECTIONS, MAX_EXTRA_HEADERS, MAX_LISTENERS, MAX_NAME_LEN,
+    MAX_TIMEOUT_SECS,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,6 +21,54 @@ pub enum BodyCopy {
     ReadSend,
 }
 
+/// Which `Host` values are answered (`access.rs`: the DNS-rebinding guard).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostPolicy {
+    /// `--allow-any-host`.
+    Any,
+    /// IP literals and `localhost`, and these names (lower case, no trailing dot).
+    Listed(Vec<Vec<u8>>),
+}
+
+/// The header lines every response carries unless `--header` replaces or
+/// removes them: the browser-side defences an admin UI wants. The CSP allows
+/// the page's own scripts, styles and images (and `data:` images) and nothing
+/// inline, which is what the demo (and LuCI-style UIs built from files) need.
+pub const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+];
+
+/// Fields warden writes itself (or that only a proxy or `--cache-control`
+/// may set): `--header` may not name them.
+const MANAGED_HEADERS: [&str; 19] = [
+    "date",
+    "server",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "upgrade",
+    "trailer",
+    "content-length",
+    "content-type",
+    "content-range",
+    "content-encoding",
+    "etag",
+    "last-modified",
+    "accept-ranges",
+    "vary",
+    "location",
+    "allow",
+    "retry-after",
+    "cache-control",
+];
+
 /// Settings the serving loop and its connections read; fixed at start-up.
 #[derive(Clone, Debug)]
 pub struct ServeConfig {
@@ -33,6 +82,9 @@ pub struct ServeConfig {
     pub header_timeout: Duration,
     pub write_timeout: Duration,
     pub body_copy: BodyCopy,
+    /// The configured header lines, rendered once (`Name: value\r\n` each).
+    pub headers: Vec<u8>,
+    pub hosts: HostPolicy,
 }
 
 impl ServeConfig {
@@ -46,8 +98,52 @@ impl ServeConfig {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
             body_copy: BodyCopy::Sendfile,
+            headers: render_headers(&[]).unwrap_or_default(),
+            hosts: HostPolicy::Listed(Vec::new()),
         }
     }
+}
+
+/// The security defaults with the `--header` flags applied, rendered: a flag
+/// naming a default replaces it in place (or removes it, with no value);
+/// other names are added in the order given. Names must be tokens (RFC 9110
+/// §5.1) warden does not manage itself; values visible ASCII, spaces and tabs
+/// (never CR, LF or another control byte: no header injection).
+pub fn render_headers(flags: &[String]) -> Result<Vec<u8>, String> {
+    if flags.len() > MAX_EXTRA_HEADERS {
+        return Err(format!("at most {MAX_EXTRA_HEADERS} --header flags"));
+    }
+    let mut lines: Vec<(String, Option<String>)> = SECURITY_HEADERS
+        .iter()
+        .map(|(n, v)| (n.to_string(), Some(v.to_string())))
+        .collect();
+    for flag in flags {
+        let bad = || format!("--header {flag:?}: want 'Name: value' (or 'Name:' to remove a default)");
+        let (name, value) = flag.split_once(':').ok_or_else(bad)?;
+        let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if name.is_empty() || !name.bytes().all(tchar) {
+            return Err(bad());
+        }
+        if MANAGED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            return Err(format!("--header {name}: warden sets this field itself"));
+        }
+        let value = value.trim_matches([' ', '\t']);
+        if !value.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)) {
+            return Err(format!("--header {name}: the value must be printable ASCII"));
+        }
+        let value = (!value.is_empty()).then(|| value.to_string());
+        match lines.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some(line) => *line = (name.to_string(), value),
+            None => lines.push((name.to_string(), value)),
+        }
+    }
+    let mut out = Vec::new();
+    for (name, value) in &lines {
+        if let Some(v) = value {
+            out.extend_from_slice(format!("{name}: {v}\r\n").as_bytes());
+        }
+    }
+    Ok(out)
 }
 
 /// The whole configuration of one run.
@@ -126,6 +222,30 @@ impl Config {
                 return Err(String::from("--cache-control must be printable ASCII"));
             }
         }
+        let headers = render_headers(&args.header)?;
+        let cc_len = args
+            .cache_control
+            .as_ref()
+            .map_or(0, |cc| cc.len() + "Cache-Control: \r\n".len());
+        if headers.len() + cc_len > MAX_CONFIGURED_HEADER_BYTES {
+            return Err(format!(
+                "--header and --cache-control: at most {MAX_CONFIGURED_HEADER_BYTES} bytes of header lines in all"
+            ));
+        }
+        if args.allow_host.len() > MAX_ALLOWED_HOSTS {
+            return Err(format!("at most {MAX_ALLOWED_HOSTS} --allow-host names"));
+        }
+        let mut names = Vec::new();
+        for name in &args.allow_host {
+            names.push(
+                crate::access::normalise_name(name).ok_or_else(|| format!("--allow-host {name}: not a DNS name"))?,
+            );
+        }
+        let hosts = if args.allow_any_host {
+            HostPolicy::Any
+        } else {
+            HostPolicy::Listed(names)
+        };
         let level = match args.log_level.as_deref() {
             None if args.quiet => log::LevelFilter::Warn,
             None => log::LevelFilter::Info,
@@ -156,6 +276,8 @@ impl Config {
                 } else {
                     BodyCopy::Sendfile
                 },
+                headers,
+                hosts,
             },
         })
     }
@@ -207,5 +329,40 @@ mod tests {
         assert!(parse_user("root").is_err());
         assert!(parse_user("x:y").is_err());
         assert!(parse_user("no-such-user-here").is_err());
+    }
+
+    #[test]
+    fn security_headers_replaced_removed_added() {
+        let text = |flags: &[&str]| {
+            let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+            super::render_headers(&flags).map(|h| String::from_utf8(h).unwrap())
+        };
+        let d = text(&[]).unwrap();
+        assert!(
+            d.starts_with("X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"),
+            "{d}"
+        );
+        assert!(
+            d.contains("Referrer-Policy: same-origin\r\n")
+                && d.ends_with("Cross-Origin-Opener-Policy: same-origin\r\n")
+        );
+        let h = text(&["x-frame-options: SAMEORIGIN", "Referrer-Policy:", "X-Extra:  a b\t"]).unwrap();
+        assert!(h.contains("\r\nx-frame-options: SAMEORIGIN\r\n"), "{h}");
+        assert!(!h.contains("Referrer-Policy") && h.ends_with("X-Extra: a b\r\n"), "{h}");
+        for bad in [
+            "NoColon",
+            ": v",
+            "Bad Name: v",
+            "X-A: v\r\nX-B: w",
+            "X-A: \u{7f}",
+            "X-A: caf\u{e9}",
+            "Content-Length: 1",
+            "SERVER: x",
+            "cache-control: no-store",
+        ] {
+            assert!(text(&[bad]).is_err(), "{bad:?}");
+        }
+        let many: Vec<String> = (0..17).map(|i| format!("X-{i}: v")).collect();
+        assert!(super::render_headers(&many).is_err());
     }
 }

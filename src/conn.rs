@@ -15,6 +15,7 @@
 //! advances in slices; a proxied exchange adds `Forwarding`/`Relaying` states
 //! whose upstream socket and body pump live in their own module.
 
+use crate::access;
 use crate::body::Body;
 use crate::clock::Instant;
 use crate::config::ServeConfig;
@@ -261,8 +262,13 @@ impl Reading {
                             },
                             version: req.version,
                             cache_control: sh.cfg.cache_control.as_deref(),
+                            headers: &sh.cfg.headers,
                         };
-                        let routed = route::resolve(&req, sh.root.as_fd(), &sh.cfg, &mut sh.files, sh.now);
+                        // The access decision comes first: a refused request opens no file.
+                        let routed = match access::check(&req, &sh.cfg.hosts) {
+                            Ok(()) => route::resolve(&req, sh.root.as_fd(), &sh.cfg, &mut sh.files, sh.now),
+                            Err(e) => route::refused(&req, e),
+                        };
                         let plan = response::plan(resp, routed.answer, &common);
                         let body = plan.body.zip(routed.source);
                         let body = body.map(|(span, source)| Body::new(source, span, sh.cfg.body_copy));
@@ -306,7 +312,7 @@ impl Reading {
 fn fail(e: HttpError, link: &mut Link, small: &[u8], resp: &mut [u8], line: &mut [u8], sh: &mut Services) -> Step {
     let held = link.input.held(small, &sh.pool);
     let answer = Answer::Error(e, request::sniff_reply(held));
-    let plan = response::plan(resp, answer, &Common::closing(&sh.date.imf));
+    let plan = response::plan(resp, answer, &Common::closing(&sh.date.imf, &sh.cfg.headers));
     let next = writing(plan, start_log(held, line, plan.status), None, sh);
     // Nothing held is answered after this: the connection closes.
     link.input.release(&mut sh.pool);

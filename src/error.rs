@@ -15,6 +15,9 @@ pub enum HttpError {
     MethodNotAllowed,
     /// Only a gzip variant exists and the client refuses gzip (§15.5.7).
     NotAcceptable,
+    /// A Host this server does not answer for (§15.5.20): the DNS-rebinding
+    /// guard (`access.rs`), checked before anything else.
+    MisdirectedRequest,
     /// A request body on GET/HEAD, which we never read (§15.5.14).
     ContentTooLarge,
     /// The request-target is longer than `MAX_TARGET_LEN` (§15.5.15).
@@ -41,6 +44,7 @@ impl HttpError {
             HttpError::MethodNotAllowed => 405,
             HttpError::NotAcceptable => 406,
             HttpError::ContentTooLarge => 413,
+            HttpError::MisdirectedRequest => 421,
             HttpError::UriTooLong => 414,
             HttpError::HeaderFieldsTooLarge => 431,
             HttpError::Internal => 500,
@@ -58,6 +62,7 @@ impl HttpError {
             HttpError::MethodNotAllowed => "405 Method Not Allowed\n",
             HttpError::NotAcceptable => "406 Not Acceptable\n",
             HttpError::ContentTooLarge => "413 Content Too Large\n",
+            HttpError::MisdirectedRequest => "421 Misdirected Request\n",
             HttpError::UriTooLong => "414 URI Too Long\n",
             HttpError::HeaderFieldsTooLarge => "431 Request Header Fields Too Large\n",
             HttpError::Internal => "500 Internal Server Error\n",
@@ -109,6 +114,7 @@ pub fn reason(status: u16) -> &'static str {
         413 => "Content Too Large",
         414 => "URI Too Long",
         416 => "Range Not Satisfiable",
+        421 => "Misdirected Request",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         501 => "Not Implemented",
@@ -130,6 +136,7 @@ mod tests {
             HttpError::MethodNotAllowed,
             HttpError::NotAcceptable,
             HttpError::ContentTooLarge,
+            HttpError::MisdirectedRequest,
             HttpError::UriTooLong,
             HttpError::HeaderFieldsTooLarge,
             HttpError::Internal,

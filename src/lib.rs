@@ -40,6 +40,7 @@
 //!   send through the bounded scratch buffer.
 //! - **Seccomp**: the last step of `confine`'s fixed sequence.
 
+pub mod access;
 pub mod access_log;
 pub mod body;
 pub mod bufs;

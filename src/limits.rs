@@ -60,10 +60,22 @@ pub const HEAD_BUF_LARGE: usize = build_usize(option_env!("WARDEN_HEAD_BUF_LARGE
 /// 32 × 8 KiB = 256 KiB, touched only when used.
 pub const LARGE_HEAD_BUFS: usize = build_usize(option_env!("WARDEN_LARGE_HEAD_BUFS"), 32);
 
-/// Response-head buffer every connection owns: status line, ~14 headers, a
-/// redirect `Location` built from a target of at most `MAX_TARGET_LEN` bytes,
-/// or a short constant error body.
-pub const RESPONSE_HEAD_CAP: usize = 1536;
+/// Response-head buffer every connection owns: status line, ~14 headers, the
+/// configured headers (at most `MAX_CONFIGURED_HEADER_BYTES`), a redirect
+/// `Location` built from a target of up to ~`MAX_TARGET_LEN` bytes (a longer
+/// one is answered 414), or a short constant error body.
+pub const RESPONSE_HEAD_CAP: usize = 2048;
+
+/// Bytes of the header lines configured at start (`--header` and the security
+/// defaults, `--cache-control`) that every response carries: room is kept for
+/// them in `RESPONSE_HEAD_CAP` beside warden's own ~500 bytes of fields.
+pub const MAX_CONFIGURED_HEADER_BYTES: usize = 768;
+
+/// `--header` flags accepted.
+pub const MAX_EXTRA_HEADERS: usize = 16;
+
+/// `--allow-host` names accepted: a device answers to a few names.
+pub const MAX_ALLOWED_HOSTS: usize = 16;
 
 /// Longest request-target (path and query) accepted; 414 beyond. Admin pages
 /// have short paths, and the decoded path lives in a stack buffer of this size.
@@ -165,6 +177,10 @@ pub const REQUEST_LINE_BUF: usize = MAX_LOGGED_LINE + 1;
 pub const LOG_FILE_GROWTH: u64 = 16 * 1024 * 1024;
 
 // Build-time capacities must make sense together; a bad board profile fails here.
+const _: () = assert!(
+    RESPONSE_HEAD_CAP >= MAX_CONFIGURED_HEADER_BYTES + 512 + MAX_TARGET_LEN / 2,
+    "RESPONSE_HEAD_CAP: room for warden's fields, the configured ones and a redirect"
+);
 const _: () = assert!(
     MAX_CONNECTIONS >= 1 && MAX_CONNECTIONS <= 65_536,
     "WARDEN_MAX_CONNECTIONS: 1 to 65536"

@@ -101,16 +101,19 @@ pub struct Common<'a> {
     pub version: Version,
     /// `--cache-control` value, if any.
     pub cache_control: Option<&'a [u8]>,
+    /// The configured header lines (security defaults, `--header`), rendered.
+    pub headers: &'a [u8],
 }
 
 impl<'a> Common<'a> {
     /// For a response to bytes that never parsed (or to no request at all): it closes.
-    pub fn closing(date: &'a [u8]) -> Common<'a> {
+    pub fn closing(date: &'a [u8], headers: &'a [u8]) -> Common<'a> {
         Common {
             date,
             connection: Connection::Close,
             version: Version::Http11,
             cache_control: None,
+            headers,
         }
     }
 }
@@ -124,7 +127,7 @@ fn start(w: &mut HeadWriter<'_>, status: u16, c: &Common<'_>) {
         .put(b"\r\n");
     w.header(b"Date", c.date);
     w.header(b"Server", b"warden");
-    w.header(b"X-Content-Type-Options", b"nosniff");
+    w.put(c.headers);
     match (c.connection, c.version) {
         (Connection::Close, _) => w.header(b"Connection", b"close"),
         (Connection::KeepAlive, Version::Http10) => w.header(b"Connection", b"keep-alive"),
@@ -199,8 +202,14 @@ pub fn plan(buf: &mut [u8], answer: Answer<'_, '_>, common: &Common<'_>) -> Plan
 
 /// The 503 for a connection refused without a slot (the table is full).
 /// Returns the bytes of `buf` to send.
-pub fn refusal(buf: &mut [u8], date: &[u8]) -> usize {
-    error(buf, HttpError::ServiceUnavailable, Reply::Full, &Common::closing(date)).len
+pub fn refusal(buf: &mut [u8], date: &[u8], headers: &[u8]) -> usize {
+    error(
+        buf,
+        HttpError::ServiceUnavailable,
+        Reply::Full,
+        &Common::closing(date, headers),
+    )
+    .len
 }
 
 /// Plans a response for an existing file: §13.2.2 preconditions, then Range.
@@ -368,6 +377,7 @@ mod tests {
             connection: Connection::KeepAlive,
             version: Version::Http11,
             cache_control: None,
+            headers: b"X-Content-Type-Options: nosniff\r\n",
         }
     }
 

@@ -58,9 +58,14 @@ pub fn resolve<'r, 'b>(
                 source: Some(source),
             }
         }
-        Err(e) => Routed {
-            answer: Answer::Error(e, Reply::to(req.method)),
-            source: None,
-        },
+        Err(e) => refused(req, e),
+    }
+}
+
+/// A request the access decision refused: its error, and no file.
+pub fn refused<'r, 'b>(req: &'r Request<'b>, e: crate::error::HttpError) -> Routed<'r, 'b> {
+    Routed {
+        answer: Answer::Error(e, Reply::to(req.method)),
+        source: None,
     }
 }

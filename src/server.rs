@@ -264,7 +264,7 @@ impl Server {
     /// does not turn into a reset that destroys the response.
     fn refuse(&self, stream: TcpStream) {
         let mut buf = [0u8; RESPONSE_HEAD_CAP];
-        let len = response::refusal(&mut buf, &self.services.date.imf);
+        let len = response::refusal(&mut buf, &self.services.date.imf, &self.services.cfg.headers);
         let mut sink = [0u8; 512];
         let _ = io::recv(stream.as_fd(), &mut sink);
         let _ = io::send(stream.as_fd(), &buf[..len], Segment::Last);

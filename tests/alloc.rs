@@ -14,7 +14,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use warden::access_log::AccessLog;
-use warden::config::ServeConfig;
+use warden::config::{HostPolicy, ServeConfig};
 use warden::server::Server;
 
 struct Counting;
@@ -112,32 +112,35 @@ fn round(addr: SocketAddr, etag: &str) -> usize {
     let mut n = 0;
     let mut ka = connect(addr);
     let cases: [(String, bool, u16); 9] = [
-        ("GET / HTTP/1.1\r\nHost: a\r\n\r\n".into(), false, 200),
-        ("HEAD /app.js HTTP/1.1\r\nHost: a\r\n\r\n".into(), true, 200),
+        ("GET / HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(), false, 200),
+        ("HEAD /app.js HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(), true, 200),
         (
-            "GET /app.js HTTP/1.1\r\nHost: a\r\nRange: bytes=10-99\r\n\r\n".into(),
+            "GET /app.js HTTP/1.1\r\nHost: router.lan\r\nRange: bytes=10-99\r\n\r\n".into(),
             false,
             206,
         ),
         (
-            format!("GET /index.html HTTP/1.1\r\nHost: a\r\nIf-None-Match: {etag}\r\n\r\n"),
+            format!("GET /index.html HTTP/1.1\r\nHost: router.lan\r\nIf-None-Match: {etag}\r\n\r\n"),
             false,
             304,
         ),
-        ("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n".into(), false, 404),
-        ("GET /sub HTTP/1.1\r\nHost: a\r\n\r\n".into(), false, 301),
+        ("GET /missing HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(), false, 404),
+        ("GET /sub HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(), false, 301),
         (
-            "GET /app.js HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n".into(),
+            "GET /app.js HTTP/1.1\r\nHost: router.lan\r\nAccept-Encoding: gzip\r\n\r\n".into(),
             false,
             200,
         ),
         (
-            format!("GET /sub/ HTTP/1.1\r\nHost: a\r\nCookie: {}\r\n\r\n", "c".repeat(3000)),
+            format!(
+                "GET /sub/ HTTP/1.1\r\nHost: router.lan\r\nCookie: {}\r\n\r\n",
+                "c".repeat(3000)
+            ),
             false,
             200,
         ),
         (
-            "GET /app.js HTTP/1.1\r\nHost: a\r\nRange: bytes=99999-\r\n\r\n".into(),
+            "GET /app.js HTTP/1.1\r\nHost: router.lan\r\nRange: bytes=99999-\r\n\r\n".into(),
             false,
             416,
         ),
@@ -148,7 +151,7 @@ fn round(addr: SocketAddr, etag: &str) -> usize {
         n += 1;
     }
     // Pipelined: three requests in one write, answered in order.
-    ka.s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /app.js HTTP/1.1\r\nHost: a\r\n\r\nGET /missing HTTP/1.1\r\nHost: a\r\n\r\n")
+    ka.s.write_all(b"GET / HTTP/1.1\r\nHost: router.lan\r\n\r\nGET /app.js HTTP/1.1\r\nHost: router.lan\r\n\r\nGET /missing HTTP/1.1\r\nHost: router.lan\r\n\r\n")
         .unwrap();
     for want in [200, 200, 404] {
         let (status, resp) = read_response(&mut ka, false);
@@ -158,15 +161,25 @@ fn round(addr: SocketAddr, etag: &str) -> usize {
     // Not keep-alive: HTTP/1.0 and Connection: close.
     for req in [
         &b"GET / HTTP/1.0\r\n\r\n"[..],
-        b"GET /app.js HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        b"GET /app.js HTTP/1.1\r\nHost: router.lan\r\nConnection: close\r\n\r\n",
     ] {
         let mut c = connect(addr);
         assert_eq!(exchange(&mut c, req, false).0, 200);
         n += 1;
     }
+    // A Host the device does not answer for: 421 and close (the DNS-rebinding guard).
+    let mut c = connect(addr);
+    assert_eq!(
+        exchange(&mut c, b"GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n", false).0,
+        421
+    );
+    n += 1;
     // A bad request: 400 and close.
     let mut c = connect(addr);
-    assert_eq!(exchange(&mut c, b"GET /%00 HTTP/1.1\r\nHost: a\r\n\r\n", false).0, 400);
+    assert_eq!(
+        exchange(&mut c, b"GET /%00 HTTP/1.1\r\nHost: router.lan\r\n\r\n", false).0,
+        400
+    );
     n + 1
 }
 
@@ -179,6 +192,7 @@ fn no_allocation_per_request_after_warm_up() {
     let (stop_read, stop_write) = nix::unistd::pipe().unwrap();
     let cfg = ServeConfig {
         cache_control: Some(b"max-age=60".to_vec()),
+        hosts: HostPolicy::Listed(vec![b"router.lan".to_vec()]),
         ..ServeConfig::with_defaults(64)
     };
     // Access-log lines go through the process's log sink, here to /dev/null.
@@ -194,7 +208,7 @@ fn no_allocation_per_request_after_warm_up() {
 
     // The ETag of index.html, for the 304 case.
     let mut c = connect(addr);
-    let (_, resp) = exchange(&mut c, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", false);
+    let (_, resp) = exchange(&mut c, b"GET / HTTP/1.1\r\nHost: router.lan\r\n\r\n", false);
     let text = String::from_utf8_lossy(&resp).to_string();
     let etag = text.lines().find_map(|l| l.strip_prefix("ETag: ")).unwrap().to_string();
     drop(c);

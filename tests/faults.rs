@@ -1085,6 +1085,8 @@ fn no_file_writes(extra: &[&str]) {
         .arg("--root")
         .arg(w.path())
         .args(["--listen", "127.0.0.1:0"])
+        // Its raw requests say `Host: a`: the device's name here (issue 12's Host guard).
+        .args(["--allow-host", "a"])
         .args(extra);
     // The access log stays on (no --quiet): its lines go to a dup of stderr.
     let mut s = Server::start_cmd(cmd);

@@ -3,8 +3,8 @@
 //! On a 32-bit board the head-plus-small-body send computed `head_len + body_len` in
 //! `usize`: for a body length in `2^32 - head_len ..= 2^32 - 1` the sum wrapped, the body
 //! "fit" the scratch buffer, and slicing it panicked, which killed the server (empty reply,
-//! process gone). Every response head is at most `RESPONSE_HEAD_CAP` (1536) bytes, so the
-//! whole danger window is `2^32 - 1536 ..= 2^32 - 1`. These tests cover that window through
+//! process gone). Every response head is at most `RESPONSE_HEAD_CAP` (2048) bytes, so the
+//! whole danger window is `2^32 - 2048 ..= 2^32 - 1`. These tests cover that window through
 //! the real binary, with 200 (RFC 9110 §8.6 Content-Length, §15.3.1) and 206 (§14.1.2 byte
 //! ranges, §14.4 Content-Range, §15.3.7), including its exact edges `2^32 - head_len - 1`
 //! (last safe length) and `2^32 - head_len` (first wrapping one), measured per response.
@@ -23,7 +23,9 @@ use std::os::unix::fs::FileExt;
 
 const FOUR_GIB: u64 = 1 << 32;
 /// `RESPONSE_HEAD_CAP` (src/limits.rs): no response head is longer.
-const HEAD_CAP: u64 = 1536;
+const HEAD_CAP: u64 = 2048;
+/// `MAX_CONFIGURED_HEADER_BYTES` (src/limits.rs): header lines configuration may add.
+const CONFIGURED_MAX: u64 = 768;
 /// The file that 206 cases take ranges of: past 4 GiB, so every window length fits.
 const BIG: u64 = 5 << 30;
 /// Body bytes read and compared per response.
@@ -174,7 +176,7 @@ fn check_range(s: &Server, target: &str, total: u64, spec: &str, first: u64, len
     p.head_len
 }
 
-/// Lengths `2^32 - 1536 ..= 2^32 - 1` every `step` bytes, both ends included.
+/// Lengths `2^32 - 2048 ..= 2^32 - 1` every `step` bytes, both ends included.
 fn window(step: usize) -> Vec<u64> {
     let mut v: Vec<u64> = (FOUR_GIB - HEAD_CAP..FOUR_GIB).step_by(step).collect();
     v.push(FOUR_GIB - 1);
@@ -186,10 +188,12 @@ fn window(step: usize) -> Vec<u64> {
 #[test]
 fn rfc9110_8_6_whole_files_near_4gib_200() {
     let w = WebRoot::new();
-    let mut sizes: Vec<u64> = [1, 2, 100, 200, 300, 362, 400, 1000, 1535, 1536, 1537, 4096]
-        .iter()
-        .map(|k| FOUR_GIB - k)
-        .collect();
+    let mut sizes: Vec<u64> = [
+        1, 2, 100, 200, 300, 362, 400, 600, 1000, 1535, 1536, 1537, 2047, 2048, 2049, 4096,
+    ]
+    .iter()
+    .map(|k| FOUR_GIB - k)
+    .collect();
     sizes.extend([FOUR_GIB, FOUR_GIB + 1]);
     for &size in &sizes {
         sparse(&w, &format!("s{size}.bin"), size);
@@ -264,8 +268,9 @@ fn rfc9110_14_2_range_lengths_near_4gib_206() {
     }
 }
 
-/// The longest response head (exactly `RESPONSE_HEAD_CAP` bytes, padded with
-/// `--cache-control`) moves the edge to the bottom of the window: 2^32 - 1536.
+/// The longest response head configuration allows (the default headers but nosniff
+/// removed, the rest of the `MAX_CONFIGURED_HEADER_BYTES` budget spent on `--cache-control`) moves the
+/// edge furthest down the window.
 #[test]
 fn rfc9110_14_2_longest_head_reaches_the_bottom_of_the_window() {
     let w = WebRoot::new();
@@ -273,16 +278,43 @@ fn rfc9110_14_2_longest_head_reaches_the_bottom_of_the_window() {
     let t = "/big5g.bin";
     let probe = FOUR_GIB - 2 * HEAD_CAP;
     let spec = format!("bytes=0-{}", probe - 1);
-    let plain = {
-        let s = Server::start(&w, &[]);
+    let mut args = Vec::new();
+    // nosniff stays: every response must carry it (assert_common_headers).
+    for name in [
+        "X-Frame-Options",
+        "Content-Security-Policy",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+    ] {
+        args.extend(["--header".to_string(), format!("{name}:")]);
+    }
+    let bare = {
+        let s = Server::start_args(&with_root(&w, &args));
         check_range(&s, t, BIG, &spec, 0, probe)
     };
-    // "Cache-Control: " VALUE CRLF fills the head up to the cap.
-    let pad = usize::try_from(HEAD_CAP - plain).unwrap() - "Cache-Control: \r\n".len();
+    // "Cache-Control: " VALUE CRLF spends the rest of the budget.
+    let nosniff = "X-Content-Type-Options: nosniff\r\n".len();
+    let pad = usize::try_from(CONFIGURED_MAX).unwrap() - nosniff - "Cache-Control: \r\n".len();
     let cc = format!("max-age=60, x=\"{}\"", "a".repeat(pad - "max-age=60, x=\"\"".len()));
-    let s = Server::start(&w, &["--cache-control", &cc]);
-    assert_eq!(range_edges(&s, t, BIG), HEAD_CAP, "the head fills RESPONSE_HEAD_CAP");
+    args.extend(["--cache-control".to_string(), cc]);
+    let s = Server::start_args(&with_root(&w, &args));
+    let longest = range_edges(&s, t, BIG);
+    let spent = CONFIGURED_MAX - nosniff as u64;
+    assert_eq!(longest, bare + spent, "the budget, all of it, in the head");
+    assert!(longest <= HEAD_CAP);
     check_range(&s, t, BIG, "bytes=0-4294967294", 0, FOUR_GIB - 1);
+}
+
+/// `--root ROOT --listen 127.0.0.1:0` and `extra`.
+fn with_root(w: &WebRoot, extra: &[String]) -> Vec<String> {
+    let mut args = vec![
+        "--root".to_string(),
+        w.path().to_string_lossy().into_owned(),
+        "--listen".to_string(),
+        "127.0.0.1:0".to_string(),
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 /// The same window with `--no-sendfile`: the body goes through pread and send.

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use warden::access_log::AccessLog;
 use warden::clock::{Duration, Instant};
-use warden::config::{BodyCopy, ServeConfig};
+use warden::config::{BodyCopy, HostPolicy, ServeConfig};
 use warden::conn::{Conn, Fate, SlotBufs};
 use warden::date::{format_imf, parse_http_date};
 use warden::limits;
@@ -218,8 +218,8 @@ fn web_root() -> &'static File {
 
 /// Statuses warden can answer this one connection with. Not 500 (no errno here
 /// is unexpected) nor 503 (one connection cannot run out of large buffers).
-const STATUSES: [u16; 15] = [
-    200, 206, 301, 304, 400, 404, 405, 406, 412, 413, 414, 416, 431, 501, 505,
+const STATUSES: [u16; 16] = [
+    200, 206, 301, 304, 400, 404, 405, 406, 412, 413, 414, 416, 421, 431, 501, 505,
 ];
 
 /// A body is what it claims: a whole file (200), the announced slice of one
@@ -341,6 +341,8 @@ struct Input<'a> {
     sendfile: bool,
     cache_control: bool,
     log: bool,
+    /// The Host guard on, with no name allowed (421 for every DNS name).
+    host_guard: bool,
     steps: &'a [u8],
     payload: &'a [u8],
 }
@@ -353,6 +355,7 @@ fn split(data: &[u8]) -> Option<Input<'_>> {
         sendfile: config & 1 == 0,
         cache_control: config & 2 != 0,
         log: config & 0x40 != 0,
+        host_guard: config & 0x80 != 0,
         steps,
         payload,
     })
@@ -490,7 +493,8 @@ impl Harness {
 ///
 /// Input layout:
 /// - byte 0, config: bit 0 `--no-sendfile`, bit 1 `--cache-control`, bit 6
-///   access log on (to /dev/null), bits 2-5 the number `k` of step bytes;
+///   access log on (to /dev/null), bit 7 the Host guard on (every DNS name
+///   421; off, any Host is answered), bits 2-5 the number `k` of step bytes;
 /// - `k` step bytes, one per piece: bits 0-4 the piece size (0-15 → 1-16 bytes,
 ///   16-30 → 64-960 bytes, 31 → all the rest), bits 5-7 an action taken before
 ///   the piece is sent (0-2 none, 3 the client stops reading until the next
@@ -513,6 +517,11 @@ pub fn conn_e2e(data: &[u8]) {
             BodyCopy::Sendfile
         } else {
             BodyCopy::ReadSend
+        },
+        hosts: if input.host_guard {
+            HostPolicy::Listed(Vec::new())
+        } else {
+            HostPolicy::Any
         },
         ..ServeConfig::with_defaults(1)
     };

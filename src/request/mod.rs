@@ -51,6 +51,9 @@ pub struct Request<'b> {
     pub range: Option<&'b [u8]>,
     pub if_range: Option<&'b [u8]>,
     pub accept_encoding: List<'b>,
+    /// The Host field's host part (port dropped, an IPv6 literal in its
+    /// brackets), if a Host field was sent (RFC 9110 §7.2).
+    pub host: Option<&'b [u8]>,
 }
 
 impl<'b> Request<'b> {
@@ -69,6 +72,7 @@ impl<'b> Request<'b> {
             range: None,
             if_range: None,
             accept_encoding: Vec::new(),
+            host: None,
         }
     }
 }
@@ -152,8 +156,9 @@ pub(super) fn typed<'b>(
         let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
         if is("host") {
             hosts += 1;
-            if parse_host(value).is_none() {
-                return Err(HttpError::BadRequest);
+            match parse_host(value) {
+                Some(host) => req.host = Some(host),
+                None => return Err(HttpError::BadRequest),
             }
         } else if is("content-length") {
             // RFC 9112 §6.3: duplicate or invalid Content-Length is unrecoverable.
