@@ -42,6 +42,7 @@
 
 pub mod access;
 pub mod access_log;
+pub mod auth;
 pub mod body;
 pub mod bufs;
 pub mod cli;

@@ -155,6 +155,18 @@ pub const FILE_CACHE_KEY_LEN: usize = 128;
 /// Changes to the file itself are seen at once: it is `fstat`ed on every use.
 pub const FILE_CACHE_TTL: Duration = Duration::from_millis(1_000);
 
+/// Longest password a login may try (bytes): longer ones never match and cost
+/// what a wrong one does. The SHA-crypt state holds this many bytes.
+pub const MAX_PASSWORD_LEN: usize = 128;
+
+/// Most SHA-crypt rounds a stored hash may ask for: 100x the default (5,000)
+/// already takes seconds on a router core; beyond, a login would take minutes.
+pub const MAX_SHA_CRYPT_ROUNDS: u32 = 500_000;
+
+/// Highest bcrypt cost a stored hash may ask for (2^16 iterations: seconds on
+/// a router core; every step up doubles it).
+pub const MAX_BCRYPT_COST: u32 = 16;
+
 /// Descriptors besides two per connection: stdio, listeners, root, reserve,
 /// signal fd, a directory walked during path resolution, and the file cache.
 pub const SPARE_FDS: usize = 16 + MAX_LISTENERS + 2 * FILE_CACHE_ENTRIES;
