@@ -40,6 +40,20 @@ pub struct Args {
     #[argh(switch)]
     pub allow_any_host: bool,
 
+    /// credentials file: user:HASH per line ($6$/$5$ SHA-crypt, $2b$/$2y$ bcrypt,
+    /// or $p$ACCOUNT for a system account's password); read once, before the jail
+    #[argh(option)]
+    pub auth_file: Option<String>,
+
+    /// path prefix that needs a login (Basic auth, from --auth-file), e.g. /admin;
+    /// matched at segment boundaries on the decoded path; repeatable
+    #[argh(option)]
+    pub protect: Vec<String>,
+
+    /// read a password from stdin, print its $6$ hash for --auth-file, exit
+    #[argh(switch)]
+    pub hash_password: bool,
+
     /// when started as root: run as this user, UID[:GID] or a name (default 65534:65534, or the board's)
     #[argh(option)]
     pub user: Option<String>,

@@ -6,7 +6,7 @@ use crate::clock::Duration;
 use crate::limits::{
     DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_ROOT, DEFAULT_USER, DEFAULT_WRITE_TIMEOUT,
     MAX_ALLOWED_HOSTS, MAX_CONFIGURED_HEADER_BYTES, MAX_CONNECTIONS, MAX_EXTRA_HEADERS, MAX_LISTENERS, MAX_NAME_LEN,
-    MAX_TIMEOUT_SECS,
+    MAX_PROTECTED_PREFIXES, MAX_TIMEOUT_SECS,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -162,6 +162,10 @@ pub struct Config {
     pub log_level: log::LevelFilter,
     pub access_log: AccessLog,
     pub serve: ServeConfig,
+    /// `--auth-file`, read after validation, before the jail (main.rs).
+    pub auth_file: Option<PathBuf>,
+    /// `--protect` prefixes, normalised (`auth::normalise_prefix`).
+    pub protect: Vec<Vec<u8>>,
 }
 
 fn timeout(flag: &str, secs: Option<u64>, default: Duration) -> Result<Duration, String> {
@@ -246,6 +250,19 @@ impl Config {
         } else {
             HostPolicy::Listed(names)
         };
+        if args.protect.len() > MAX_PROTECTED_PREFIXES {
+            return Err(format!("at most {MAX_PROTECTED_PREFIXES} --protect prefixes"));
+        }
+        let protect = args
+            .protect
+            .iter()
+            .map(|p| crate::auth::normalise_prefix(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        match (args.auth_file.is_some(), protect.is_empty()) {
+            (true, true) => return Err(String::from("--auth-file needs at least one --protect PREFIX")),
+            (false, false) => return Err(String::from("--protect needs --auth-file")),
+            _ => {}
+        }
         let level = match args.log_level.as_deref() {
             None if args.quiet => log::LevelFilter::Warn,
             None => log::LevelFilter::Info,
@@ -279,6 +296,8 @@ impl Config {
                 headers,
                 hosts,
             },
+            auth_file: args.auth_file.map(PathBuf::from),
+            protect,
         })
     }
 }

@@ -16,6 +16,7 @@
 //! whose upstream socket and body pump live in their own module.
 
 use crate::access;
+use crate::auth::{Decision, Ticket};
 use crate::body::Body;
 use crate::clock::Instant;
 use crate::config::ServeConfig;
@@ -70,6 +71,13 @@ struct Reading {
     deadline: Instant,
 }
 
+/// A complete head to a protected prefix whose password is being verified
+/// (a slice per poll turn, `auth`); the head stays held until the verdict.
+struct Verifying {
+    ticket: Ticket,
+    deadline: Instant,
+}
+
 /// Sending the response buffer (`sent` of `ex.len` bytes), then the body.
 struct Writing {
     ex: Exchange,
@@ -94,6 +102,7 @@ struct Closing {
 /// The connection's state, named after what it is doing; each holds its deadline.
 enum State {
     Reading(Reading),
+    Verifying(Verifying),
     Writing(Writing),
     Sending(Sending),
     Closing(Closing),
@@ -104,6 +113,8 @@ enum State {
 pub enum Interest {
     Read,
     Write,
+    /// Neither: waiting for a verification (hang-ups are still reported).
+    Nothing,
 }
 
 /// Whether the connection lives on after a call.
@@ -160,6 +171,11 @@ impl Conn {
         self.link.transport.fd()
     }
 
+    /// Waiting for a password verification (the loop wakes it each turn).
+    pub fn is_verifying(&self) -> bool {
+        matches!(self.state, State::Verifying(_))
+    }
+
     /// Waiting for a request with nothing received yet (an idle keep-alive).
     pub fn is_idle(&self) -> bool {
         matches!(self.state, State::Reading(_)) && self.link.input.is_empty()
@@ -172,6 +188,7 @@ impl Conn {
             State::Writing(Writing { deadline, .. }) | State::Sending(Sending { deadline, .. }) => {
                 (Interest::Write, *deadline)
             }
+            State::Verifying(Verifying { deadline, .. }) => (Interest::Nothing, *deadline),
         }
     }
 
@@ -183,6 +200,7 @@ impl Conn {
             let link = &mut self.link;
             let step = match &mut self.state {
                 State::Reading(r) => r.read(link, small, resp, line, sh),
+                State::Verifying(v) => v.wait(link, small, resp, line, sh),
                 State::Writing(w) => w.write(link, resp, line, sh),
                 State::Sending(s) => s.send(link, line, sh),
                 State::Closing(_) => drain(link, small),
@@ -206,7 +224,10 @@ impl Conn {
     fn park(&mut self, sh: &Services) -> Fate {
         let body = match &mut self.state {
             State::Writing(Writing { body: Some(b), .. }) | State::Sending(Sending { body: b, .. }) => b,
-            State::Writing(Writing { body: None, .. }) | State::Reading(_) | State::Closing(_) => return Fate::Open,
+            State::Writing(Writing { body: None, .. })
+            | State::Reading(_)
+            | State::Verifying(_)
+            | State::Closing(_) => return Fate::Open,
         };
         match body.source.make_own(&sh.files) {
             Ok(()) => Fate::Open,
@@ -219,7 +240,7 @@ impl Conn {
     pub fn begin_drain(&self) -> Fate {
         match self.state {
             State::Reading(_) => Fate::Closed,
-            State::Writing(_) | State::Sending(_) | State::Closing(_) => Fate::Open,
+            State::Verifying(_) | State::Writing(_) | State::Sending(_) | State::Closing(_) => Fate::Open,
         }
     }
 
@@ -230,6 +251,10 @@ impl Conn {
         let ex = match &self.state {
             State::Writing(w) => Some(w.ex),
             State::Sending(s) => Some(s.ex),
+            State::Verifying(v) => {
+                sh.logins.abandon(v.ticket);
+                None
+            }
             State::Reading(_) | State::Closing(_) => None,
         };
         if let Some(ex) = ex {
@@ -243,48 +268,8 @@ impl Reading {
     fn read(&mut self, link: &mut Link, small: &mut [u8], resp: &mut [u8], line: &mut [u8], sh: &mut Services) -> Step {
         loop {
             if link.input.has_head(small, &sh.pool) {
-                let held = link.input.held(small, &sh.pool);
-                let held_len = held.len();
-                let answered = match request::parse(held) {
-                    Ok(Parsed::Complete(req, head_len)) => {
-                        // Bytes pipelined behind a large head must fit the small
-                        // buffer, where they move once the head is planned; if
-                        // more came, this response ends the connection.
-                        let keep_rest = link.input.rest_fits(head_len, small);
-                        link.served += 1;
-                        let persist = req.keep_alive && keep_rest && link.served < MAX_REQUESTS_PER_CONNECTION;
-                        let common = Common {
-                            date: &sh.date.imf,
-                            connection: if persist && !sh.draining {
-                                Connection::KeepAlive
-                            } else {
-                                Connection::Close
-                            },
-                            version: req.version,
-                            cache_control: sh.cfg.cache_control.as_deref(),
-                            headers: &sh.cfg.headers,
-                        };
-                        // The access decision comes first: a refused request opens no file.
-                        let routed = match access::check(&req, &sh.cfg.hosts) {
-                            Ok(()) => route::resolve(&req, sh.root.as_fd(), &sh.cfg, &mut sh.files, sh.now),
-                            Err(e) => route::refused(&req, e),
-                        };
-                        let plan = response::plan(resp, routed.answer, &common);
-                        let body = plan.body.zip(routed.source);
-                        let body = body.map(|(span, source)| Body::new(source, span, sh.cfg.body_copy));
-                        let next = writing(plan, start_log(held, line, plan.status), body, sh);
-                        Some(Ok((next, if keep_rest { head_len } else { held_len })))
-                    }
-                    Ok(Parsed::Partial) => None,
-                    Err(e) => Some(Err(e)),
-                };
-                match answered {
-                    Some(Ok((next, used))) => {
-                        link.input.consume(used, small, &mut sh.pool);
-                        return Step::To(next);
-                    }
-                    Some(Err(e)) => return fail(e, link, small, resp, line, sh),
-                    None => {}
+                if let Some(step) = respond(link, small, resp, line, sh, Gate::Ask) {
+                    return step;
                 }
             }
             if link.input.is_full(small, &sh.pool) {
@@ -306,6 +291,109 @@ impl Reading {
             }
         }
     }
+}
+
+impl Verifying {
+    fn wait(&mut self, link: &mut Link, small: &mut [u8], resp: &mut [u8], line: &mut [u8], sh: &mut Services) -> Step {
+        match sh.logins.outcome(self.ticket) {
+            None => Step::Wait,
+            // The head is still held, unchanged: answered now with the verdict.
+            Some(granted) => respond(link, small, resp, line, sh, Gate::Verified(granted)).unwrap_or(Step::Close),
+        }
+    }
+}
+
+/// What the access step has said of the held request already.
+#[derive(Clone, Copy)]
+enum Gate {
+    /// Nothing yet: ask (Host check, then logins).
+    Ask,
+    /// A verification finished with this verdict.
+    Verified(bool),
+}
+
+/// Answers the complete head held in the input: parse, access step, route,
+/// plan. `None` if the head is not complete after all (parse says Partial).
+fn respond(
+    link: &mut Link,
+    small: &mut [u8],
+    resp: &mut [u8],
+    line: &mut [u8],
+    sh: &mut Services,
+    gate: Gate,
+) -> Option<Step> {
+    match plan_held(link, small, resp, line, sh, gate) {
+        Held::Partial => None,
+        Held::Invalid(e) => Some(fail(e, link, small, resp, line, sh)),
+        // The head stays held; it is answered when the verification ends.
+        Held::Verify(ticket) => Some(Step::To(State::Verifying(Verifying {
+            ticket,
+            deadline: sh.now + sh.cfg.write_timeout,
+        }))),
+        Held::Planned(next, used) => {
+            link.input.consume(used, small, &mut sh.pool);
+            Some(Step::To(next))
+        }
+    }
+}
+
+/// What became of a held head (no borrow of it survives).
+enum Held {
+    Partial,
+    Invalid(HttpError),
+    Verify(Ticket),
+    /// The response's state, and the held bytes it answered.
+    Planned(State, usize),
+}
+
+fn plan_held(link: &mut Link, small: &[u8], resp: &mut [u8], line: &mut [u8], sh: &mut Services, gate: Gate) -> Held {
+    let held = link.input.held(small, &sh.pool);
+    let (req, head_len) = match request::parse(held) {
+        Ok(Parsed::Complete(req, head_len)) => (req, head_len),
+        Ok(Parsed::Partial) => return Held::Partial,
+        Err(e) => return Held::Invalid(e),
+    };
+    // The access step comes first: a refused request opens no file.
+    let decision = match gate {
+        Gate::Ask => match access::check(&req, &sh.cfg.hosts) {
+            Ok(()) => sh.logins.decide(&req, sh.now),
+            Err(e) => Decision::Refused(e),
+        },
+        Gate::Verified(true) => Decision::Granted,
+        Gate::Verified(false) => Decision::Refused(HttpError::Unauthorized),
+    };
+    let routed = match decision {
+        Decision::Open | Decision::Granted => route::resolve(&req, sh.root.as_fd(), &sh.cfg, &mut sh.files, sh.now),
+        Decision::Refused(e) => route::refused(&req, e),
+        Decision::Verify(ticket) => return Held::Verify(ticket),
+    };
+    // Bytes pipelined behind a large head must fit the small buffer, where
+    // they move once the head is planned; if more came, this response ends
+    // the connection.
+    let keep_rest = link.input.rest_fits(head_len, small);
+    link.served += 1;
+    let persist = req.keep_alive && keep_rest && link.served < MAX_REQUESTS_PER_CONNECTION;
+    let common = Common {
+        date: &sh.date.imf,
+        connection: if persist && !sh.draining {
+            Connection::KeepAlive
+        } else {
+            Connection::Close
+        },
+        version: req.version,
+        // What a login let through is for no cache, the browser's included.
+        cache_control: if decision == Decision::Granted {
+            Some(&b"no-store"[..])
+        } else {
+            sh.cfg.cache_control.as_deref()
+        },
+        headers: &sh.cfg.headers,
+    };
+    let plan = response::plan(resp, routed.answer, &common);
+    let body = plan.body.zip(routed.source);
+    let body = body.map(|(span, source)| Body::new(source, span, sh.cfg.body_copy));
+    let next = writing(plan, start_log(held, line, plan.status), body, sh);
+    Held::Planned(next, if keep_rest { head_len } else { held.len() })
 }
 
 /// Answers bytes that cannot be served with an error, then closes.

@@ -9,6 +9,9 @@ use nix::errno::Errno;
 pub enum HttpError {
     /// Malformed syntax, an unsafe path, or framing we refuse (RFC 9112 §2-§6).
     BadRequest,
+    /// A protected prefix without valid credentials (§15.5.2): sent with the
+    /// Basic challenge.
+    Unauthorized,
     /// Nothing servable at that path: missing, hidden, a symlink, not a regular file.
     NotFound,
     /// A method RFC 9110 defines that a static server does not allow (§15.5.6).
@@ -40,6 +43,7 @@ impl HttpError {
     pub fn status(self) -> u16 {
         match self {
             HttpError::BadRequest => 400,
+            HttpError::Unauthorized => 401,
             HttpError::NotFound => 404,
             HttpError::MethodNotAllowed => 405,
             HttpError::NotAcceptable => 406,
@@ -58,6 +62,7 @@ impl HttpError {
     pub fn body(self) -> &'static str {
         match self {
             HttpError::BadRequest => "400 Bad Request\n",
+            HttpError::Unauthorized => "401 Unauthorized\n",
             HttpError::NotFound => "404 Not Found\n",
             HttpError::MethodNotAllowed => "405 Method Not Allowed\n",
             HttpError::NotAcceptable => "406 Not Acceptable\n",
@@ -74,9 +79,13 @@ impl HttpError {
 
     /// Whether the connection must close after the response. Framing and syntax
     /// errors close: after them the byte stream cannot be trusted to hold a
-    /// next request. A missing file or a failed negotiation does not.
+    /// next request. A missing file, a failed negotiation or a 401 (the
+    /// browser answers it with credentials, on the same connection) does not.
     pub fn closes_connection(self) -> bool {
-        !matches!(self, HttpError::NotFound | HttpError::NotAcceptable)
+        !matches!(
+            self,
+            HttpError::NotFound | HttpError::NotAcceptable | HttpError::Unauthorized
+        )
     }
 
     /// Maps an errno from opening or inspecting a path to a status, in one place.
@@ -107,6 +116,7 @@ pub fn reason(status: u16) -> &'static str {
         301 => "Moved Permanently",
         304 => "Not Modified",
         400 => "Bad Request",
+        401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
         406 => "Not Acceptable",
@@ -132,6 +142,7 @@ mod tests {
     fn every_body_starts_with_its_status() {
         for e in [
             HttpError::BadRequest,
+            HttpError::Unauthorized,
             HttpError::NotFound,
             HttpError::MethodNotAllowed,
             HttpError::NotAcceptable,

@@ -159,6 +159,34 @@ pub const FILE_CACHE_TTL: Duration = Duration::from_millis(1_000);
 /// what a wrong one does. The SHA-crypt state holds this many bytes.
 pub const MAX_PASSWORD_LEN: usize = 128;
 
+/// `--protect` prefixes accepted.
+pub const MAX_PROTECTED_PREFIXES: usize = 16;
+
+/// Password verifications in progress at once; more logins meanwhile get 503
+/// with Retry-After. Each slot holds up to a bcrypt key schedule (~4 KiB).
+pub const MAX_VERIFICATIONS: usize = 4;
+
+/// Work units (SHA-crypt rounds; a bcrypt iteration counts 16) one
+/// verification advances per poll turn: about 0.1-0.3 ms of this machine's CPU
+/// and ~20x that on a router core, so static requests go on being served.
+pub const VERIFY_SLICE: u64 = 256;
+
+/// Recent successful logins remembered (keyed hash of the Authorization
+/// value): a page load of many assets costs one verification.
+pub const AUTH_CACHE_ENTRIES: usize = 16;
+
+/// How long a remembered login lets requests through without a verification.
+pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// Users a credentials file may hold: a device has an admin or two.
+pub const MAX_AUTH_USERS: usize = 32;
+
+/// Longest user name in the credentials file (bytes).
+pub const MAX_USER_LEN: usize = 64;
+
+/// Longest decoded Basic credentials (`user:password`, bytes) looked at.
+pub const MAX_CREDENTIALS_LEN: usize = MAX_PASSWORD_LEN + MAX_USER_LEN + 1;
+
 /// Most SHA-crypt rounds a stored hash may ask for: 100x the default (5,000)
 /// already takes seconds on a router core; beyond, a login would take minutes.
 pub const MAX_SHA_CRYPT_ROUNDS: u32 = 500_000;
@@ -189,6 +217,7 @@ pub const REQUEST_LINE_BUF: usize = MAX_LOGGED_LINE + 1;
 pub const LOG_FILE_GROWTH: u64 = 16 * 1024 * 1024;
 
 // Build-time capacities must make sense together; a bad board profile fails here.
+const _: () = assert!(MAX_VERIFICATIONS <= 255, "MAX_VERIFICATIONS: a ticket holds a u8");
 const _: () = assert!(
     RESPONSE_HEAD_CAP >= MAX_CONFIGURED_HEADER_BYTES + 512 + MAX_TARGET_LEN / 2,
     "RESPONSE_HEAD_CAP: room for warden's fields, the configured ones and a redirect"

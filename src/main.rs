@@ -17,7 +17,9 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::stat::Mode;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::process::ExitCode;
+use warden::auth::{self, Logins};
 use warden::config::Config;
 use warden::confine::{self, LandlockMode, Plan};
 use warden::limits::{LOG_FILE_GROWTH, SPARE_FDS};
@@ -45,6 +47,15 @@ impl From<Fatal> for Stop {
 }
 
 fn main() -> ExitCode {
+    // A tool mode, not a server: it reads stdin, which the hygiene below replaces.
+    let argv_os: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv_os.iter().skip(1).any(|a| a == "--hash-password") {
+        if argv_os.len() != 2 {
+            logger::say(format_args!("warden: --hash-password takes no other flag"));
+            return ExitCode::from(2);
+        }
+        return hash_password();
+    }
     // Before warden opens anything: nothing the parent left open may outlive the jail.
     let inherited = confine::close_inherited();
     // Then 0, 1 and 2: none may lead out of the jail, and none may stay closed.
@@ -65,7 +76,20 @@ fn main() -> ExitCode {
     // Threads that exist before warden's own code runs are not warden's (qemu-user
     // runs one of its own): the drop must happen with no thread warden started.
     let threads_at_entry = confine::thread_count();
-    let argv: Vec<String> = std::env::args().collect();
+    // A flag that is not UTF-8 is a bad command line, not a panic.
+    if let Some(i) = argv_os.iter().position(|a| a.to_str().is_none()) {
+        // Name the flag it belongs to (the argument before a value).
+        let flag = argv_os[..i]
+            .last()
+            .and_then(|f| f.to_str())
+            .filter(|f| f.starts_with("--"));
+        match flag {
+            Some(flag) => logger::say(format_args!("warden: {flag}: the value is not valid UTF-8")),
+            None => logger::say(format_args!("warden: argument {i} is not valid UTF-8 (see --help)")),
+        }
+        return ExitCode::from(2);
+    }
+    let argv: Vec<String> = argv_os.iter().filter_map(|a| a.to_str().map(String::from)).collect();
     let args = match cli::parse(&argv) {
         Ok(a) => a,
         Err((text, code)) => {
@@ -129,6 +153,8 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
         log::warn!("{note}");
     }
     log::debug!("log output: stderr is a {sink_mode}");
+    // Credentials now, while /etc/shadow and the file are visible (and as root).
+    let logins = load_logins(&cfg)?;
 
     let root = open(
         &cfg.root,
@@ -236,7 +262,60 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
         Escaped(cfg.root.as_os_str().as_bytes()),
         cfg.serve.max_connections
     );
-    Ok(Some(Server::new(cfg.serve, root, listeners, stop, cfg.access_log)))
+    Ok(Some(Server::new(
+        cfg.serve,
+        root,
+        listeners,
+        stop,
+        cfg.access_log,
+        logins,
+    )))
+}
+
+/// `--auth-file` and `--protect` into the login tables (or none).
+fn load_logins(cfg: &Config) -> Result<Logins, Fatal> {
+    let Some(path) = &cfg.auth_file else {
+        return Ok(Logins::none());
+    };
+    let creds = auth::credentials::load(path, &cfg.root, Path::new("/etc/shadow")).map_err(Fatal)?;
+    let key = auth::random_key().map_err(Fatal)?;
+    log::info!(
+        "logins: {} user(s) for {} protected prefix(es)",
+        creds.users.len(),
+        cfg.protect.len()
+    );
+    Ok(Logins::new(Some(creds), cfg.protect.clone(), key))
+}
+
+/// `--hash-password`: one password from stdin (its line end dropped), its
+/// `$6$` hash (5,000 rounds, random salt) on stdout. Exit 0, or 2.
+fn hash_password() -> ExitCode {
+    let mut line = String::new();
+    if let Err(e) = std::io::stdin().read_line(&mut line) {
+        logger::say(format_args!("warden: --hash-password: stdin: {e}"));
+        return ExitCode::from(2);
+    }
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    let salt = match auth::random_key() {
+        Ok(key) => {
+            let mut s = [0u8; 16];
+            s.copy_from_slice(&key[..16]);
+            auth::hash::salt_from(&s)
+        }
+        Err(e) => {
+            logger::say(format_args!("warden: --hash-password: {e}"));
+            return ExitCode::from(2);
+        }
+    };
+    match auth::hash::sha512_crypt(password.as_bytes(), &salt) {
+        Ok(hash) if logger::print_line(&hash) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(2),
+        Err(e) => {
+            logger::say(format_args!("warden: --hash-password: {e}"));
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// RLIMIT_FSIZE for the confined process. 0 (no file writes at all) unless

@@ -325,6 +325,10 @@ fn error(buf: &mut [u8], err: HttpError, reply: Reply, c: &Common<'_>) -> Plan {
         HttpError::MethodNotAllowed => {
             w.header(b"Allow", b"GET, HEAD");
         }
+        HttpError::Unauthorized => {
+            // RFC 7617 §2, §2.1: the realm, and that credentials are UTF-8.
+            w.header(b"WWW-Authenticate", b"Basic realm=\"warden\", charset=\"UTF-8\"");
+        }
         HttpError::ServiceUnavailable => {
             w.header_num(b"Retry-After", u64::from(crate::limits::RETRY_AFTER_SECS));
         }

@@ -5,6 +5,7 @@
 //! as timeout. Knows no HTTP: connections do that (`conn.rs`).
 
 use crate::access_log::AccessLog;
+use crate::auth::Logins;
 use crate::bufs::Buffers;
 use crate::clock::{self, Instant};
 use crate::config::ServeConfig;
@@ -13,6 +14,7 @@ use crate::date::unix_now;
 use crate::io::{self, Segment};
 use crate::limits::{
     ACCEPT_BACKOFF, ACCEPT_BATCH, HEAD_BUF_SMALL, MAX_CONNECTIONS, REQUEST_LINE_BUF, RESPONSE_HEAD_CAP, SHUTDOWN_GRACE,
+    VERIFY_SLICE,
 };
 use crate::listen::{Accepted, Reserve};
 use crate::response;
@@ -61,13 +63,17 @@ impl Server {
         listeners: Vec<TcpListener>,
         stop: OwnedFd,
         access_log: AccessLog,
+        logins: Logins,
     ) -> Server {
         let slots = cfg.max_connections.clamp(1, MAX_CONNECTIONS);
         let reserve = Reserve::new(&root);
         let fixed = 1 + listeners.len();
         let now = clock::now();
         Server {
-            services: Services::new(cfg, root, access_log, now, unix_now()),
+            services: Services {
+                logins,
+                ..Services::new(cfg, root, access_log, now, unix_now())
+            },
             conns: Vec::with_capacity(slots),
             free: Vec::with_capacity(slots),
             slots,
@@ -113,6 +119,7 @@ impl Server {
                 self.services.files.new_turn();
                 self.dispatch(now);
             }
+            self.verify(now);
             self.expire(now);
             // Between calls no connection holds a loan (filecache.rs, Lending:
             // a response that waits for poll has its own dup), so closing is safe.
@@ -166,11 +173,16 @@ impl Server {
                 let events = match interest {
                     Interest::Read => libc::POLLIN,
                     Interest::Write => libc::POLLOUT,
+                    Interest::Nothing => 0,
                 };
                 self.pollfds.push(entry(conn.fd().as_raw_fd(), events));
                 self.poll_slots.push(slot);
                 next = next.min(deadline);
             }
+        }
+        if self.services.logins.in_progress() {
+            // A verification advances a slice per turn: poll without sleeping.
+            return 0;
         }
         if next == Instant::NEVER {
             return -1;
@@ -220,6 +232,21 @@ impl Server {
         if let Some(conn) = self.conns[slot].take() {
             conn.end(self.line.get(slot), &mut self.services);
             self.free.push(slot);
+        }
+    }
+
+    /// Advances the password verifications in progress by a slice each and
+    /// lets the connections waiting for them look (one whose verdict came
+    /// answers now).
+    fn verify(&mut self, now: Instant) {
+        if !self.services.logins.in_progress() {
+            return;
+        }
+        self.services.logins.advance(VERIFY_SLICE, now);
+        for slot in 0..self.conns.len() {
+            if self.conns[slot].as_ref().is_some_and(Conn::is_verifying) {
+                self.drive(slot);
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 //! is written twice.
 
 use crate::access_log::AccessLog;
+use crate::auth::Logins;
 use crate::bufs::LargePool;
 use crate::clock::Instant;
 use crate::config::ServeConfig;
@@ -30,6 +31,8 @@ pub struct Services {
     /// fallback's chunk.
     pub scratch: Vec<u8>,
     pub log: AccessLog,
+    /// Protected prefixes, credentials, verifications in progress.
+    pub logins: Logins,
 }
 
 impl Services {
@@ -45,6 +48,7 @@ impl Services {
             pool: LargePool::new(),
             scratch: vec![0u8; FALLBACK_BUF],
             log,
+            logins: Logins::none(),
         }
     }
 }

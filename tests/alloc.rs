@@ -14,6 +14,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use warden::access_log::AccessLog;
+use warden::auth::{Logins, credentials};
 use warden::config::{HostPolicy, ServeConfig};
 use warden::server::Server;
 
@@ -61,6 +62,8 @@ fn temp_root() -> std::path::PathBuf {
     std::fs::write(dir.join("app.js"), vec![b'x'; 10_000]).unwrap();
     std::fs::write(dir.join("app.js.gz"), vec![b'z'; 300]).unwrap();
     std::fs::write(dir.join("sub/index.html"), b"sub\n").unwrap();
+    std::fs::create_dir_all(dir.join("admin")).unwrap();
+    std::fs::write(dir.join("admin/index.html"), b"admin\n").unwrap();
     dir
 }
 
@@ -107,11 +110,18 @@ fn connect(addr: SocketAddr) -> Client {
     Client { s, pending: Vec::new() }
 }
 
+/// `admin:Hello world!` may see /admin (SHA-crypt's published $6$ test vector).
+fn logins() -> Logins {
+    let hash = "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1";
+    let creds = credentials::parse(&format!("admin:{hash}\n"), |_| Err(String::new())).unwrap();
+    Logins::new(Some(creds), vec![b"/admin".to_vec()], [5; 32])
+}
+
 /// One round of every kind of request; returns how many were sent.
 fn round(addr: SocketAddr, etag: &str) -> usize {
     let mut n = 0;
     let mut ka = connect(addr);
-    let cases: [(String, bool, u16); 9] = [
+    let cases: [(String, bool, u16); 12] = [
         ("GET / HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(), false, 200),
         ("HEAD /app.js HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(), true, 200),
         (
@@ -143,6 +153,19 @@ fn round(addr: SocketAddr, etag: &str) -> usize {
             "GET /app.js HTTP/1.1\r\nHost: router.lan\r\nRange: bytes=99999-\r\n\r\n".into(),
             false,
             416,
+        ),
+        // A login: verified in slices in the warm-up round, then a cached success.
+        (
+            "GET /admin/ HTTP/1.1\r\nHost: router.lan\r\nAuthorization: Basic YWRtaW46SGVsbG8gd29ybGQh\r\n\r\n".into(),
+            false,
+            200,
+        ),
+        ("GET /admin/ HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(), false, 401),
+        // A wrong password is never cached: a whole verification every round.
+        (
+            "GET /admin/ HTTP/1.1\r\nHost: router.lan\r\nAuthorization: Basic YWRtaW46d3Jvbmc=\r\n\r\n".into(),
+            false,
+            401,
         ),
     ];
     for (req, head, want) in &cases {
@@ -198,7 +221,7 @@ fn no_allocation_per_request_after_warm_up() {
     // Access-log lines go through the process's log sink, here to /dev/null.
     let log = File::create("/dev/null").unwrap();
     warden::sink::install(log.as_fd()).unwrap();
-    let mut server = Server::new(cfg, root_fd, vec![listener], stop_read, AccessLog::On);
+    let mut server = Server::new(cfg, root_fd, vec![listener], stop_read, AccessLog::On, logins());
     let thread = std::thread::spawn(move || {
         COUNTED.with(|c| c.set(true));
         // Proves the counter sees this thread's allocations.

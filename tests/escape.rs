@@ -730,7 +730,19 @@ fn payload_reports_its_euid() {
     let p: &Path = &dir.join("payload");
     std::fs::write(p, elf).unwrap();
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let status = Command::new(p).status().unwrap();
+    // ETXTBSY while another test thread's fork still holds the write descriptor
+    // (fork between our write and its close): a known race of tests that write
+    // and run a binary; retry briefly.
+    let mut tries = 0;
+    let status = loop {
+        match Command::new(p).status() {
+            Err(e) if e.raw_os_error() == Some(nix::libc::ETXTBSY) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.unwrap(),
+        }
+    };
     let _ = std::fs::remove_dir_all(&dir);
     let euid = nix::unistd::geteuid().as_raw();
     assert_eq!(status.code(), Some((euid & 0xff) as i32));

@@ -25,7 +25,8 @@ fn site() -> (WebRoot, Server) {
     w.symlink("health.txt", "alias.txt");
     w.symlink("a", "linkdir-in");
     w.symlink("../../outside/secret.txt", "a/link-up");
-    let s = Server::start(&w, &[]);
+    // Absolute-form targets below name host `x`: the device's own name here.
+    let s = Server::start(&w, &["--allow-host", "x"]);
     (w, s)
 }
 

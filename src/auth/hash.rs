@@ -418,7 +418,14 @@ impl Bcrypt {
     /// Encrypts "OrpheanBeholderScryDoubt" 64 times; the first 23 bytes, in
     /// bcrypt base64, are the digest.
     fn finish(&self, out: &mut [u8; 31]) {
-        let mut ctext: [u32; 6] = [0x4f72_7068, 0x6561_6e42, 0x6568_6f6c, 0x6465_7253, 0x6372_7944, 0x6f75_6274];
+        let mut ctext: [u32; 6] = [
+            0x4f72_7068,
+            0x6561_6e42,
+            0x6568_6f6c,
+            0x6465_7253,
+            0x6372_7944,
+            0x6f75_6274,
+        ];
         for pair in ctext.chunks_exact_mut(2) {
             for _ in 0..64 {
                 let lr = self.bf.bc_encrypt([pair[0], pair[1]]);
@@ -502,7 +509,10 @@ mod tests {
         loop {
             slices += 1;
             if let Some(ok) = v.advance(budget) {
-                assert!(slices as u64 >= h.work() / budget.max(1), "finished early: {slices} slices");
+                assert!(
+                    slices as u64 >= h.work() / budget.max(1),
+                    "finished early: {slices} slices"
+                );
                 return ok;
             }
         }
@@ -549,7 +559,14 @@ mod tests {
     /// The same hashes the `sha-crypt` and `bcrypt` crates make and check.
     #[test]
     fn agrees_with_reference_crates() {
-        for pw in ["", "a", "admin", "pässwörd", &"x".repeat(100), &"y".repeat(MAX_PASSWORD_LEN)] {
+        for pw in [
+            "",
+            "a",
+            "admin",
+            "pässwörd",
+            &"x".repeat(100),
+            &"y".repeat(MAX_PASSWORD_LEN),
+        ] {
             let params = sha_crypt::Sha512Params::new(5_000).unwrap();
             let h = sha_crypt::sha512_simple(pw, &params).unwrap();
             assert!(verify(&h, pw, 333), "{h}");
@@ -559,7 +576,9 @@ mod tests {
             assert!(verify(&h, pw, 100), "{h}");
             if !pw.is_empty() {
                 let salt = *b"0123456789abcdef";
-                let h = bcrypt::hash_with_salt(pw, 5, salt).unwrap().format_for_version(bcrypt::Version::TwoB);
+                let h = bcrypt::hash_with_salt(pw, 5, salt)
+                    .unwrap()
+                    .format_for_version(bcrypt::Version::TwoB);
                 assert!(verify(&h, pw, 16 * 3), "{h}");
                 // Past 71 bytes bcrypt no longer sees an added character.
                 assert!(pw.len() >= 72 || !verify(&h, &format!("{pw}!"), 16 * 3), "{h}");
@@ -572,7 +591,9 @@ mod tests {
         assert!(sha_crypt::sha512_check("router admin", &h).is_ok(), "{h}");
         // bcrypt uses 72 bytes of the password at most: the 73rd does not count.
         let long = "z".repeat(80);
-        let h = bcrypt::hash_with_salt(&long, 4, [9; 16]).unwrap().format_for_version(bcrypt::Version::TwoB);
+        let h = bcrypt::hash_with_salt(&long, 4, [9; 16])
+            .unwrap()
+            .format_for_version(bcrypt::Version::TwoB);
         assert!(verify(&h, &long[..72], 16) && verify(&h, &long, 16));
     }
 

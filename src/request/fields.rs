@@ -22,7 +22,11 @@ pub(super) fn target_byte_ok(b: u8) -> bool {
 /// the host is ignored, we serve one site) once the authority is checked: a
 /// host is required (RFC 9110 §4.2.1), userinfo is an error (§4.2.4); `*` and
 /// authority-form are 400 (the methods they belong to are refused earlier).
-pub(super) fn split_target(target: &[u8]) -> Result<(&[u8], Option<&[u8]>), HttpError> {
+/// Also returns the authority's host for absolute-form (RFC 9112 §3.2.2:
+/// then it, not the Host field, names the host).
+#[allow(clippy::type_complexity)]
+pub(super) fn split_target(target: &[u8]) -> Result<(&[u8], Option<&[u8]>, Option<&[u8]>), HttpError> {
+    let mut authority = None;
     let rest = if target.first() == Some(&b'/') {
         target
     } else {
@@ -37,7 +41,7 @@ pub(super) fn split_target(target: &[u8]) -> Result<(&[u8], Option<&[u8]>), Http
             .unwrap_or(after_scheme.len());
         // `user@` fails: '@' is not a host character.
         match parse_host(&after_scheme[..authority_end]) {
-            Some(host) if !host.is_empty() => {}
+            Some(host) if !host.is_empty() => authority = Some(host),
             _ => return Err(HttpError::BadRequest),
         }
         &after_scheme[authority_end..]
@@ -50,7 +54,7 @@ pub(super) fn split_target(target: &[u8]) -> Result<(&[u8], Option<&[u8]>), Http
         None => (rest, None),
     };
     // absolute-form with an empty path means "/" (RFC 9112 §3.2.1).
-    Ok((if path.is_empty() { b"/" } else { path }, query))
+    Ok((if path.is_empty() { b"/" } else { path }, query, authority))
 }
 
 /// Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): the host

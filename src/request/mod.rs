@@ -51,6 +51,8 @@ pub struct Request<'b> {
     pub range: Option<&'b [u8]>,
     pub if_range: Option<&'b [u8]>,
     pub accept_encoding: List<'b>,
+    /// The Authorization field's value, if sent exactly once (RFC 9110 §11.6.2).
+    pub authorization: Option<&'b [u8]>,
     /// The Host field's host part (port dropped, an IPv6 literal in its
     /// brackets), if a Host field was sent (RFC 9110 §7.2).
     pub host: Option<&'b [u8]>,
@@ -73,6 +75,7 @@ impl<'b> Request<'b> {
             if_range: None,
             accept_encoding: Vec::new(),
             host: None,
+            authorization: None,
         }
     }
 }
@@ -142,7 +145,7 @@ pub(super) fn typed<'b>(
     if !target.iter().all(|&b| target_byte_ok(b)) {
         return Err(HttpError::BadRequest);
     }
-    let (path, query) = split_target(target)?;
+    let (path, query, authority) = split_target(target)?;
     let mut req = Request::new(method, version, path);
     req.query = query;
 
@@ -150,6 +153,7 @@ pub(super) fn typed<'b>(
     let mut content_length = None;
     let (mut close, mut keep_alive) = (false, false);
     let (mut ims, mut ius, mut range, mut if_range) = (Single::Absent, Single::Absent, Single::Absent, Single::Absent);
+    let mut authorization = Single::Absent;
     for h in fields {
         let name = h.name.as_bytes();
         let value = h.value.trim_ascii();
@@ -188,6 +192,8 @@ pub(super) fn typed<'b>(
             range.add(value);
         } else if is("if-range") {
             if_range.add(value);
+        } else if is("authorization") {
+            authorization.add(value);
         }
     }
     // Singletons sent twice are ignored, not refused: RFC 9110 §13.1.3 and
@@ -199,6 +205,12 @@ pub(super) fn typed<'b>(
     req.if_unmodified_since = ius.value();
     req.range = range.value();
     req.if_range = if_range.value();
+    // RFC 9112 §3.2.2: with absolute-form, the target's host is the host.
+    if authority.is_some() {
+        req.host = authority;
+    }
+    // Sent twice, credentials are ambiguous: as if none were sent (then 401).
+    req.authorization = authorization.value();
     if matches!(if_range, Single::Repeated) {
         req.range = None;
     }

@@ -506,7 +506,8 @@ pub struct CliOutcome {
 }
 
 /// Runs `warden ARGS...` expecting it to exit within `IO_TIMEOUT` (killed and panics otherwise).
-pub fn run_cli(args: &[&str]) -> CliOutcome {
+/// Arguments may be any OS strings (non-UTF-8 included).
+pub fn run_cli<S: AsRef<std::ffi::OsStr> + fmt::Debug>(args: &[S]) -> CliOutcome {
     let mut child = Command::new(warden_bin())
         .args(args)
         .stdin(Stdio::null())
