@@ -18,6 +18,6 @@ cross_env() {
     CROSS_BSTD=""
     if [ "$KIND" = bstd-musl ]; then
         export RUSTC_BOOTSTRAP=1
-        CROSS_BSTD="-Zbuild-std=std,panic_abort"
+        CROSS_BSTD="-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size"
     fi
 }
