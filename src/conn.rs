@@ -356,7 +356,7 @@ fn plan_held(link: &mut Link, small: &[u8], resp: &mut [u8], line: &mut [u8], sh
     // The access step comes first: a refused request opens no file.
     let decision = match gate {
         Gate::Ask => match access::check(&req, &sh.cfg.hosts) {
-            Ok(()) => sh.logins.decide(&req, sh.now),
+            Ok(()) => sh.logins.decide(&req, link.peer, sh.now),
             Err(e) => Decision::Refused(e),
         },
         Gate::Verified(true) => Decision::Granted,

@@ -31,6 +31,9 @@ pub enum HttpError {
     Internal,
     /// A method token we do not know (§15.6.2).
     NotImplemented,
+    /// Too many failed logins from this client, or from everyone (RFC 6585
+    /// §4): try again in `retry_after` seconds.
+    TooManyRequests { retry_after: u32 },
     /// Out of a resource for now (§15.6.4): no connection slot, no large head
     /// buffer, or the kernel's (EMFILE, ENFILE, ENOMEM, EAGAIN opening a file).
     ServiceUnavailable,
@@ -50,6 +53,7 @@ impl HttpError {
             HttpError::ContentTooLarge => 413,
             HttpError::MisdirectedRequest => 421,
             HttpError::UriTooLong => 414,
+            HttpError::TooManyRequests { .. } => 429,
             HttpError::HeaderFieldsTooLarge => 431,
             HttpError::Internal => 500,
             HttpError::NotImplemented => 501,
@@ -69,6 +73,7 @@ impl HttpError {
             HttpError::ContentTooLarge => "413 Content Too Large\n",
             HttpError::MisdirectedRequest => "421 Misdirected Request\n",
             HttpError::UriTooLong => "414 URI Too Long\n",
+            HttpError::TooManyRequests { .. } => "429 Too Many Requests\n",
             HttpError::HeaderFieldsTooLarge => "431 Request Header Fields Too Large\n",
             HttpError::Internal => "500 Internal Server Error\n",
             HttpError::NotImplemented => "501 Not Implemented\n",
@@ -125,6 +130,7 @@ pub fn reason(status: u16) -> &'static str {
         414 => "URI Too Long",
         416 => "Range Not Satisfiable",
         421 => "Misdirected Request",
+        429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         501 => "Not Implemented",
@@ -149,6 +155,7 @@ mod tests {
             HttpError::ContentTooLarge,
             HttpError::MisdirectedRequest,
             HttpError::UriTooLong,
+            HttpError::TooManyRequests { retry_after: 10 },
             HttpError::HeaderFieldsTooLarge,
             HttpError::Internal,
             HttpError::NotImplemented,

@@ -178,6 +178,29 @@ pub const AUTH_CACHE_ENTRIES: usize = 16;
 /// How long a remembered login lets requests through without a verification.
 pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(60);
 
+/// Client addresses whose failed logins are counted (`auth/throttle.rs`);
+/// ~60 bytes each. The oldest unblocked one gives way when full.
+pub const THROTTLE_SLOTS: usize = 64;
+
+/// Failed logins from one address within `THROTTLE_WINDOW` that block it.
+pub const THROTTLE_FAILURES: u32 = 5;
+
+/// The window failures are counted in (per address and globally).
+pub const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
+
+/// First block of an address (429 with Retry-After); doubled at each further one.
+pub const THROTTLE_BASE: Duration = Duration::from_secs(10);
+
+/// Longest block of an address.
+pub const THROTTLE_CAP: Duration = Duration::from_secs(900);
+
+/// Failed logins from all addresses within `THROTTLE_WINDOW` beyond which at
+/// most one verification starts per `GLOBAL_INTERVAL`.
+pub const GLOBAL_FAILURES: u32 = 50;
+
+/// In that slow mode, the spacing of verification starts.
+pub const GLOBAL_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Users a credentials file may hold: a device has an admin or two.
 pub const MAX_AUTH_USERS: usize = 32;
 
@@ -218,6 +241,10 @@ pub const LOG_FILE_GROWTH: u64 = 16 * 1024 * 1024;
 
 // Build-time capacities must make sense together; a bad board profile fails here.
 const _: () = assert!(MAX_VERIFICATIONS <= 255, "MAX_VERIFICATIONS: a ticket holds a u8");
+const _: () = assert!(
+    MAX_USER_LEN <= 255,
+    "MAX_USER_LEN: a verification slot holds its length in a u8"
+);
 const _: () = assert!(
     RESPONSE_HEAD_CAP >= MAX_CONFIGURED_HEADER_BYTES + 512 + MAX_TARGET_LEN / 2,
     "RESPONSE_HEAD_CAP: room for warden's fields, the configured ones and a redirect"

@@ -332,6 +332,9 @@ fn error(buf: &mut [u8], err: HttpError, reply: Reply, c: &Common<'_>) -> Plan {
         HttpError::ServiceUnavailable => {
             w.header_num(b"Retry-After", u64::from(crate::limits::RETRY_AFTER_SECS));
         }
+        HttpError::TooManyRequests { retry_after } => {
+            w.header_num(b"Retry-After", u64::from(retry_after));
+        }
         _ => {}
     }
     // Every error head is a few hundred bytes; the buffer (RESPONSE_HEAD_CAP)

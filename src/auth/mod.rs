@@ -15,16 +15,20 @@
 pub mod basic;
 pub mod credentials;
 pub mod hash;
+pub mod throttle;
 
 use crate::clock::Instant;
 use crate::error::HttpError;
-use crate::limits::{AUTH_CACHE_ENTRIES, AUTH_CACHE_TTL, MAX_VERIFICATIONS};
+use crate::limits::{AUTH_CACHE_ENTRIES, AUTH_CACHE_TTL, MAX_USER_LEN, MAX_VERIFICATIONS};
 use crate::path;
 use crate::request::Request;
+use crate::sink::Escaped;
 use credentials::Credentials;
 use hash::{StoredHash, Verification};
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 use subtle::ConstantTimeEq;
+use throttle::Throttle;
 
 /// What the access step says of a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +63,10 @@ enum Slot {
         known: bool,
         /// Cache key of the credentials, stored on success.
         key: [u8; 16],
+        /// Who tried, for throttling and the log.
+        peer: IpAddr,
+        user: [u8; MAX_USER_LEN],
+        user_len: u8,
     },
     Finished {
         generation: u64,
@@ -83,6 +91,7 @@ pub struct Logins {
     cache: Vec<Option<CacheEntry>>,
     /// Per-process random key for the success cache (never leaves memory).
     cache_key: [u8; 32],
+    throttle: Throttle,
 }
 
 impl Logins {
@@ -102,6 +111,7 @@ impl Logins {
             generations: 0,
             cache: (0..AUTH_CACHE_ENTRIES).map(|_| None).collect(),
             cache_key,
+            throttle: Throttle::new(),
         }
     }
 
@@ -116,8 +126,8 @@ impl Logins {
         })
     }
 
-    /// The access step for credentials.
-    pub fn decide(&mut self, req: &Request<'_>, now: Instant) -> Decision {
+    /// The access step for credentials, for a request from `peer`.
+    pub fn decide(&mut self, req: &Request<'_>, peer: IpAddr, now: Instant) -> Decision {
         if self.protect.is_empty() {
             return Decision::Open;
         }
@@ -141,6 +151,12 @@ impl Logins {
         let Some(slot) = self.slots.iter().position(|s| matches!(s, Slot::Free)) else {
             return Decision::Refused(HttpError::ServiceUnavailable);
         };
+        if let Err(retry_after) = self.throttle.may_start(peer, now) {
+            return Decision::Refused(HttpError::TooManyRequests { retry_after });
+        }
+        let mut user = [0u8; MAX_USER_LEN];
+        let user_len = basic.user().len().min(MAX_USER_LEN);
+        user[..user_len].copy_from_slice(&basic.user()[..user_len]);
         let (hash, known) = match creds.find(basic.user()) {
             Some(u) => (u.hash, true),
             None => (stand_in, false),
@@ -151,6 +167,10 @@ impl Logins {
             work: Verification::start(&hash, basic.password()),
             known,
             key,
+            peer,
+            user,
+            // MAX_USER_LEN ≤ 255 (limits.rs).
+            user_len: user_len as u8,
         };
         Decision::Verify(Ticket {
             // MAX_VERIFICATIONS ≤ 255 (limits.rs).
@@ -169,6 +189,9 @@ impl Logins {
                 work,
                 known,
                 key,
+                peer,
+                user,
+                user_len,
             } = &mut self.slots[i]
             else {
                 continue;
@@ -177,9 +200,15 @@ impl Logins {
                 None => busy = true,
                 Some(matched) => {
                     let granted = matched && *known;
-                    let (generation, key) = (*generation, *key);
+                    let (generation, key, peer) = (*generation, *key, *peer);
                     if granted {
                         self.remember(key, now);
+                        self.throttle.succeeded(peer);
+                    } else {
+                        // For a ban script on the router: who, from where (escaped).
+                        let user = Escaped(&user[..usize::from(*user_len)]);
+                        log::warn!("login failed: user \"{user}\" from {peer}");
+                        self.throttle.failed(peer, now);
                     }
                     self.slots[i] = Slot::Finished { generation, granted };
                 }
@@ -309,7 +338,7 @@ mod tests {
     fn decide(l: &mut Logins, path: &[u8], auth: Option<&[u8]>, now: u64) -> Decision {
         let mut r = Request::new(Method::Get, Version::Http11, path);
         r.authorization = auth;
-        l.decide(&r, at(now))
+        l.decide(&r, std::net::IpAddr::from([192, 168, 1, 2]), at(now))
     }
 
     fn run(l: &mut Logins, t: Ticket) -> (bool, usize) {
