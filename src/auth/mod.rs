@@ -446,3 +446,18 @@ mod tests {
         assert!(matches!(decide(&mut l, b"/admin/", Some(BAD), 0), Decision::Verify(_)));
     }
 }
+
+#[cfg(test)]
+mod memory {
+    use super::*;
+
+    /// The fixed tables' sizes, as README.md states them (bytes, this build).
+    #[test]
+    fn table_sizes() {
+        let slots = MAX_VERIFICATIONS * std::mem::size_of::<Slot>();
+        let cache = AUTH_CACHE_ENTRIES * std::mem::size_of::<Option<CacheEntry>>();
+        let throttle = crate::limits::THROTTLE_SLOTS * throttle::entry_size();
+        eprintln!("verification slots {slots}, cache {cache}, throttle {throttle}");
+        assert!(slots <= 20 * 1024 && cache <= 1024 && throttle <= 5 * 1024);
+    }
+}

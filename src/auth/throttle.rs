@@ -264,3 +264,8 @@ mod tests {
         assert_eq!(t.may_start(ADMIN, at(later)), Ok(()));
     }
 }
+
+/// Bytes one throttle slot takes (README states the table's memory).
+pub fn entry_size() -> usize {
+    std::mem::size_of::<Option<Entry>>()
+}
