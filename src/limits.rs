@@ -166,7 +166,7 @@ pub const MAX_PROTECTED_PREFIXES: usize = 16;
 /// with Retry-After. Each slot holds up to a bcrypt key schedule (~4 KiB).
 pub const MAX_VERIFICATIONS: usize = 4;
 
-/// Work units (SHA-crypt rounds; a bcrypt iteration counts 16) one
+/// Work units (SHA-crypt rounds; a bcrypt iteration counts 128) one
 /// verification advances per poll turn: about 0.1-0.3 ms of this machine's CPU
 /// and ~20x that on a router core, so static requests go on being served.
 pub const VERIFY_SLICE: u64 = 256;

@@ -26,6 +26,9 @@ need "$BR_MK" "warden.mk: cargo-package with local source, license, env, init sc
     'define WARDEN_INSTALL_INIT_SYSV' 'boards/sysvinit/S50warden' \
     'define WARDEN_INSTALL_INIT_SYSTEMD' 'boards/systemd/warden.service' \
     '$(TARGET_DIR)/usr/sbin/warden'
+need "$BR/README.md" "README.md: logins, Host names and headers set through the init system's file" \
+    '--auth-file FILE' '--protect PREFIX' '--allow-host NAME' '--allow-any-host' "--header 'Name: value'" \
+    'warden --hash-password' 'WARDEN_AUTH_FILE' 'WARDEN_HEADERS' 'WARDEN_OPTS=' '/etc/warden/htpasswd'
 need "$BR_CONFIG" "Config.in: BR2_PACKAGE_WARDEN on Rust-capable targets" \
     'config BR2_PACKAGE_WARDEN' 'depends on BR2_PACKAGE_HOST_RUSTC_TARGET_ARCH_SUPPORTS' \
     'select BR2_PACKAGE_HOST_RUSTC'
@@ -132,9 +135,9 @@ for variant in default custom; do
     else
         fail "warden.mk (stub Buildroot, $variant): BR2_PACKAGE_WARDEN_DEMO_WWW fills the web root"
     fi
-    expect_eq "warden.mk (stub Buildroot, $variant): root and address in /etc/default/warden and the unit" \
+    expect_eq "warden.mk (stub Buildroot, $variant): root and address in /etc/default/warden and the unit (its \$WARDEN_OPTS kept)" \
         "$(grep -E '^WARDEN_(ROOT|LISTEN)=' "$T/etc/default/warden" | tr '\n' ' ')$(grep '^ExecStart=' "$T/usr/lib/systemd/system/warden.service")" \
-        "WARDEN_ROOT=\"$root\" WARDEN_LISTEN=\"$listen\" ExecStart=/usr/sbin/warden --root $root --listen $listen"
+        "WARDEN_ROOT=\"$root\" WARDEN_LISTEN=\"$listen\" ExecStart=/usr/sbin/warden --root $root --listen $listen \$WARDEN_OPTS"
 done
 if out=$(brmake BR2_EXTERNAL_WARDEN_PATH= WARDEN_INCLUDE="$REPO/$BR_MK" print-WARDEN_SITE 2>&1); then
     fail "warden.mk (stub Buildroot): an empty WARDEN_SITE stops the build" "$out"

@@ -2,8 +2,9 @@
 # Shared by .ci/check-packaging and the target files next to this one: the check
 # counters and their ok/FAIL/skip lines, the tools, the scratch directory, the warden
 # binary and a device-like web root, the warden processes a check starts (recorded by
-# pid, killed on exit if still running), waiting for a log line, and http_get, the one
-# HTTP client of these checks. Sourced from the repository root under
+# pid, killed on exit if still running), waiting for a log line, credentials files
+# for --auth-file (make_auth_file, basic_auth), and http_get, the one HTTP client of
+# these checks. Sourced from the repository root under
 # `set -euo pipefail`; sourcing it creates the scratch directory and sets the EXIT trap
 # that removes it, and runs no check.
 #
@@ -205,8 +206,26 @@ wait_for() {
     return 1
 }
 
-# http_get PORT PATH: GET PATH from 127.0.0.1:PORT over HTTP/1.1 (Connection: close;
-# the response read until the server closes, 5 s at most). The one HTTP client of
+# make_auth_file FILE USER PASSWORD: a credentials file for --auth-file, as the
+# packaging docs say to make one: the line USER:HASH, HASH from BIN --hash-password
+# (a placeholder hash without a binary), the file mode 600 in a directory of mode 700.
+make_auth_file() {
+    # shellcheck disable=SC2016 # a literal $6$ hash
+    local hash='$6$placeholder$placeholder'
+    mkdir -p "$(dirname "$1")"
+    chmod 700 "$(dirname "$1")"
+    if [ -n "$BIN" ] && [ -x "$BIN" ]; then
+        hash=$(printf '%s\n' "$3" | "$BIN" --hash-password) || return 1
+    fi
+    (umask 077 && printf '%s:%s\n' "$2" "$hash" >"$1")
+}
+# basic_auth USER PASSWORD: the Authorization field for those credentials.
+basic_auth() { printf 'Authorization: Basic %s' "$(printf '%s:%s' "$1" "$2" | base64 -w0)"; }
+
+# http_get PORT PATH [HOST [FIELD]]: GET PATH from 127.0.0.1:PORT over HTTP/1.1 with
+# Host: HOST (default localhost) and FIELD, one more header line if given (e.g.
+# "Authorization: Basic ..."); Connection: close, the response read until the
+# server closes, 5 s at most. The one HTTP client of
 # these checks; runs in this shell (no $(...)) and sets
 #   HTTP_RESPONSE     all that came back, as received, and any connect or read error
 #                     (for failure messages)
@@ -217,12 +236,13 @@ wait_for() {
 # an empty line.
 # shellcheck disable=SC2034 # HTTP_STATUS_LINE and HTTP_HEADERS are read by the target files
 http_get() {
-    local head rest
+    local head rest field=""
+    [ -z "${4:-}" ] || field=$4$'\r\n'
     HTTP_RESPONSE="" HTTP_STATUS_LINE="" HTTP_HEADERS=""
     HTTP_RESPONSE=$(
         exec 2>&1 # a connect or read error goes into HTTP_RESPONSE, for the failure message
         exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-        printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" >&3
+        printf 'GET %s HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n' "$2" "${3:-localhost}" "$field" >&3
         timeout 5 cat <&3 || exit
         printf . # keeps the response's last CRLF from $(...)
     ) || return 1

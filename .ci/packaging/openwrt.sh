@@ -6,10 +6,15 @@
 #                  run by make against stub rules.mk/package.mk/rust-package.mk: cargo
 #                  variables, Build/Prepare's copy, Package/warden/install's layout.
 #   warden.init    sh -n, shellcheck, and start_service run against stub
-#                  config_*/procd_* functions with the shipped UCI config and with one
-#                  setting every option: the procd instances and command lines; each
-#                  flag known to warden --help; that command line passing warden --check.
-#   warden.config  every option present, and each one read by warden.init.
+#                  config_*/procd_* functions with the shipped UCI config, with its
+#                  login/Host/header examples uncommented, and with one setting every
+#                  option (lists of two, a single option for a list, header values
+#                  with spaces and quotes): the procd instances and exact argv; a
+#                  missing auth file reported; each flag known to warden --help; that
+#                  command line passing warden --check (with a real credentials file).
+#   warden.config  every option present, and each one read by warden.init; no login
+#                  set by default, the auth file under /etc/warden/ (not the web root),
+#                  which the package's keep.d file keeps across sysupgrade.
 # Sourced by .ci/check-packaging after lib.sh (REPO, SCRATCH, BIN, RUNTIME, HELP, WWW).
 # shellcheck disable=SC2016 # literal $(...) make and shell text in single quotes
 
@@ -17,6 +22,7 @@ OW=boards/openwrt/warden
 OW_MK=$OW/Makefile
 OW_INIT=$OW/files/warden.init
 OW_CONF=$OW/files/warden.config
+OW_KEEP=$OW/files/warden.keep
 
 echo "== OpenWrt: $OW"
 sh_syntax "$OW_INIT"
@@ -46,6 +52,7 @@ need "$OW_MK" "Makefile: installs /usr/sbin/warden, /etc/init.d/warden, /etc/con
     '$(INSTALL_BIN) $(PKG_INSTALL_DIR)/bin/warden $(1)/usr/sbin/warden' \
     '$(INSTALL_BIN) ./files/warden.init $(1)/etc/init.d/warden' \
     '$(INSTALL_CONF) ./files/warden.config $(1)/etc/config/warden' \
+    '$(INSTALL_DATA) ./files/warden.keep $(1)/lib/upgrade/keep.d/warden' \
     'define Package/warden/conffiles'
 if grep -q '^define Build/Compile$' "$OW_MK" && ! grep -q 'Build/Compile/Cargo' "$OW_MK"; then
     fail "Makefile: Build/Compile is rust-package.mk's Build/Compile/Cargo"
@@ -55,7 +62,11 @@ fi
 need "$OW_INIT" "warden.init: procd service reading UCI" \
     '#!/bin/sh /etc/rc.common' 'USE_PROCD=1' 'START=80' 'start_service()' \
     'config_load warden' 'config_foreach start_instance warden' 'config_get ' 'config_get_bool ' \
-    'config_list_foreach "$cfg" listen' 'procd_open_instance' 'procd_set_param command /usr/sbin/warden' \
+    'config_list_foreach "$1" "$2" append_flag "$3"' 'append_list "$cfg" listen --listen' \
+    'append_value "$cfg" auth_file --auth-file' 'append_list "$cfg" protect --protect' \
+    'append_list "$cfg" allow_host --allow-host' 'append_list "$cfg" header --header' \
+    'append_switch "$cfg" allow_any_host --allow-any-host' 'procd_set_param file "$auth_file"' \
+    'procd_open_instance' 'procd_set_param command /usr/sbin/warden' \
     'procd_set_param stderr 1' 'procd_set_param respawn' 'procd_close_instance' \
     'service_triggers()' 'procd_add_reload_trigger warden'
 need "$OW_CONF" "warden.config: every option, defaults root /www and listen 0.0.0.0:80 + [::]:80" \
@@ -64,6 +75,24 @@ need "$OW_CONF" "warden.config: every option, defaults root /www and listen 0.0.
     'option max_connections' 'option index' 'option cache_control' 'option user' \
     'option strict' 'option require_landlock' 'option quiet' 'option log_level' \
     'option idle_timeout' 'option header_timeout' 'option write_timeout'
+need "$OW_CONF" "warden.config: logins, Host names, headers (examples commented out), warden --hash-password" \
+    "#option auth_file '/etc/warden/htpasswd'" "#list protect '/admin'" "#list allow_host '" \
+    "#option allow_any_host '0'" "#list header 'X-Frame-Options: SAMEORIGIN'" \
+    "#list header \"Content-Security-Policy: default-src 'self'" "#list header 'Referrer-Policy:'" \
+    'warden --hash-password'
+# No login (and so no password) is set in the shipped config: only commented examples.
+if grep -nE "^[[:space:]]*(option|list) (auth_file|protect) " "$OW_CONF"; then
+    fail "warden.config: no auth_file or protect set by default (no default login)"
+else
+    ok "warden.config: no auth_file or protect set by default (no default login)"
+fi
+# The example auth file is under /etc/warden/, outside the web root, and that
+# directory is what the package makes sysupgrade keep.
+auth_example=$(sed -n "s/^[[:space:]]*#option auth_file '\(.*\)'\$/\1/p" "$OW_CONF")
+root_opt=$(sed -n "s/^[[:space:]]*option root '\(.*\)'\$/\1/p" "$OW_CONF")
+expect_eq "warden.config: example auth file in /etc/warden/, not under the web root ($root_opt); keep.d keeps /etc/warden/" \
+    "${auth_example%/*}/|${auth_example#"$root_opt"/}|$(grep -v '^#' "$OW_KEEP")" \
+    "/etc/warden/|$auth_example|/etc/warden/"
 # Every option named in the config (set or commented) is read by the init script.
 unread=""
 while read -r opt; do
@@ -81,6 +110,7 @@ BUILD_DIR:=$(TOPDIR)/build_dir
 INSTALL_DIR:=install -d -m0755
 INSTALL_BIN:=install -m0755
 INSTALL_CONF:=install -m0600
+INSTALL_DATA:=install -m0644
 EOF
 cat >"$S/include/package.mk" <<'EOF'
 PKG_BUILD_DIR ?= $(BUILD_DIR)/$(PKG_NAME)-$(PKG_VERSION)
@@ -152,7 +182,7 @@ mkdir -p "$SCRATCH/ow-inst/bin"
 printf '#!/bin/sh\n' >"$SCRATCH/ow-inst/bin/warden"
 if out=$(owmake stub-install PKG_INSTALL_DIR="$SCRATCH/ow-inst" DEST="$SCRATCH/ow-root" 2>&1); then
     got=$(cd "$SCRATCH/ow-root" && find . -type f -printf '%m %p\n' | sort)
-    want=$'600 ./etc/config/warden\n755 ./etc/init.d/warden\n755 ./usr/sbin/warden'
+    want=$'600 ./etc/config/warden\n644 ./lib/upgrade/keep.d/warden\n755 ./etc/init.d/warden\n755 ./usr/sbin/warden'
     expect_eq "make (stub SDK): Package/warden/install lays out the package" "$got" "$want"
 else
     fail "make (stub SDK): Package/warden/install" "$out"
@@ -163,11 +193,12 @@ fi
 cat >"$SCRATCH/uci.awk" <<'EOF'
 # A UCI file as sh assignments, laid out as OpenWrt's functions.sh does:
 # CONFIG_<section>_<option>, lists also as _ITEMn and _LENGTH; anonymous sections
-# are cfg<n>. Values are quoted or bare, without single quotes inside.
+# are cfg<n>. Values are quoted or bare; a ' inside (in a "..." value) is kept.
 function val(line, s) {
 	s = line
 	sub(/^[ \t]*[a-z]+[ \t]+[^ \t]+[ \t]*/, "", s)
 	if (s ~ /^\047.*\047$/ || s ~ /^".*"$/) s = substr(s, 2, length(s) - 2)
+	gsub(/\047/, "\047\\\\\047\047", s)
 	return "\047" s "\047"
 }
 /^[ \t]*(#|$)/ { next }
@@ -195,12 +226,14 @@ config_get_bool() {
 	esac
 	eval "$1=\$_b"
 }
-config_list_foreach() {
-	eval "_n=\${CONFIG_$1_$2_LENGTH:-0}"
+config_list_foreach() { # SECTION OPTION FUNCTION ARGS...: FUNCTION ITEM ARGS... per item
+	_ls=$1 _lo=$2 _lf=$3
+	shift 3
+	eval "_n=\${CONFIG_${_ls}_${_lo}_LENGTH:-0}"
 	_i=1
 	while [ "$_i" -le "$_n" ]; do
-		eval "_v=\$CONFIG_$1_$2_ITEM$_i"
-		"$3" "$_v"
+		eval "_v=\$CONFIG_${_ls}_${_lo}_ITEM$_i"
+		"$_lf" "$_v" "$@"
 		_i=$((_i + 1))
 	done
 }
@@ -233,6 +266,9 @@ append command
 append command
   --listen
   [::]:80
+append command
+  --allow-host
+  openwrt.lan
 set stdout
   1
 set stderr
@@ -245,6 +281,15 @@ set term_timeout
   15
 close
 reload trigger warden"
+# A credentials file outside the web root, as the config's comment says to make it.
+OW_AUTH=$SCRATCH/etc-warden/htpasswd
+make_auth_file "$OW_AUTH" admin 'router pass'
+# The shipped config with its login, Host and header examples uncommented (the
+# auth file moved to the scratch one).
+sed -E -e "s|option root '/www'|option root '$WWW'|" \
+    -e 's/^([[:space:]]*)#((option|list) (auth_file|protect|allow_host|allow_any_host|header) )/\1\2/' \
+    -e "s|option auth_file '/etc/warden/htpasswd'|option auth_file '$OW_AUTH'|" \
+    "$OW_CONF" >"$SCRATCH/uci-examples"
 cat >"$SCRATCH/uci-full" <<EOF
 config warden 'full'
 	option enabled 'yes'
@@ -263,11 +308,26 @@ config warden 'full'
 	option header_timeout '5'
 	option write_timeout '40'
 	option no_sendfile '1'
+	option auth_file '$OW_AUTH'
+	list protect '/admin'
+	list protect '/cgi-bin/luci'
+	list allow_host 'router.lan'
+	list allow_host 'openwrt.lan'
+	option allow_any_host '0'
+	list header 'X-Frame-Options: SAMEORIGIN'
+	list header "Content-Security-Policy: default-src 'self'; img-src 'self' data:"
+	list header 'Permissions-Policy: camera=(),  microphone=()'
+	list header 'Referrer-Policy:'
 
 config warden 'single'
 	option enabled '1'
 	option root '$WWW'
 	option listen '127.0.0.1:0'
+	option auth_file '$OW_AUTH'
+	option protect '/admin'
+	option allow_host 'router.lan'
+	option allow_any_host '1'
+	option header 'X-Frame-Options: SAMEORIGIN'
 
 config warden 'off'
 	option enabled '0'
@@ -279,32 +339,67 @@ config warden
 config warden 'noroot'
 	option enabled '1'
 	option root '$SCRATCH/no-such-root'
+
+config warden 'noauth'
+	option enabled '1'
+	option root '$WWW'
+	option auth_file '$SCRATCH/no-such-htpasswd'
+	list protect '/admin'
 EOF
+# instance_argv NAME: the command line of instance NAME in run_init's output (stdin),
+# one argument per line.
+instance_argv() {
+    awk -v name="$1" '/^instance /{on = ($2 == name)} on && /^(set|append) command/{c=1; next} on && /^(set|append) /{c=0} on && c && /^  /{sub(/^  /, ""); print}'
+}
+# argv_of NAME FILE: that command line as <arg><arg>... (run under dash).
+argv_of() {
+    local a out=""
+    while IFS= read -r a; do out+="<$a>"; done < <(run_init dash "$2" | instance_argv "$1")
+    printf '%s' "$out"
+}
 for sh in dash "busybox sh"; do
     expect_eq "warden.init ($sh): shipped config -> one procd instance, its command and params" \
         "$(run_init "$sh" "$SCRATCH/uci-shipped")" "$want_shipped"
     got=$(run_init "$sh" "$SCRATCH/uci-full")
-    expect_eq "warden.init ($sh): instances only for enabled sections with an existing root" \
+    expect_eq "warden.init ($sh): instances only for enabled sections with an existing root and auth file" \
         "$(printf '%s\n' "$got" | sed -n 's/^instance //p' | tr '\n' ' ')" "full single "
     if printf '%s\n' "$got" | grep -qF "warden: instance noroot: web root $SCRATCH/no-such-root is not a directory"; then
         ok "warden.init ($sh): a missing web root is reported"
     else
         fail "warden.init ($sh): a missing web root is reported" "$got"
     fi
+    if printf '%s\n' "$got" | grep -qF "warden: instance noauth: auth file $SCRATCH/no-such-htpasswd is missing"; then
+        ok "warden.init ($sh): a missing auth file is reported"
+    else
+        fail "warden.init ($sh): a missing auth file is reported" "$got"
+    fi
+    # The lists and the header values with spaces and quotes, argument by argument.
+    got=$(run_init "$sh" "$SCRATCH/uci-examples" | instance_argv main | tr '\n' '|')
+    expect_eq "warden.init ($sh): shipped login/Host/header examples uncommented -> exact argv" "$got" \
+        "/usr/sbin/warden|--root|$WWW|--listen|0.0.0.0:80|--listen|[::]:80|--auth-file|$OW_AUTH|--protect|/admin|--protect|/cgi-bin|--allow-host|openwrt.lan|--allow-host|router.lan|--header|X-Frame-Options: SAMEORIGIN|--header|Content-Security-Policy: default-src 'self'; img-src 'self' data:|--header|Referrer-Policy:|"
 done
 # The command line of instance "full": every option, as warden flags.
 full_cmd=()
-while IFS= read -r line; do full_cmd+=("$line"); done < <(
-    run_init dash "$SCRATCH/uci-full" | awk '/^instance /{on = ($2 == "full")} on && /^(set|append) command/{c=1; next} on && /^(set|append) /{c=0} on && c && /^  /{sub(/^  /, ""); print}'
-)
+while IFS= read -r line; do full_cmd+=("$line"); done < <(run_init dash "$SCRATCH/uci-full" | instance_argv full)
 want_full=(/usr/sbin/warden --root "$WWW" --listen 127.0.0.1:0 --listen 127.0.0.2:0 --max-connections 16
     --index index.html --cache-control "max-age=60, public" --user 65534:65534 --log-level warn
-    --idle-timeout 20 --header-timeout 5 --write-timeout 40 --strict --require-landlock --quiet --no-sendfile)
-expect_eq "warden.init: a config setting every option -> every flag, values intact" \
+    --idle-timeout 20 --header-timeout 5 --write-timeout 40 --auth-file "$OW_AUTH"
+    --protect /admin --protect /cgi-bin/luci --allow-host router.lan --allow-host openwrt.lan
+    --header "X-Frame-Options: SAMEORIGIN" --header "Content-Security-Policy: default-src 'self'; img-src 'self' data:"
+    --header "Permissions-Policy: camera=(),  microphone=()" --header "Referrer-Policy:"
+    --strict --require-landlock --quiet --no-sendfile)
+expect_eq "warden.init: a config setting every option (lists of two, headers with spaces and quotes) -> every flag, values intact" \
     "$(printf '<%s>' "${full_cmd[@]}")" "$(printf '<%s>' "${want_full[@]}")"
+want_single=(/usr/sbin/warden --root "$WWW" --listen 127.0.0.1:0 --auth-file "$OW_AUTH" --protect /admin
+    --allow-host router.lan --header "X-Frame-Options: SAMEORIGIN" --allow-any-host)
+expect_eq "warden.init: single options for the lists (listen, protect, allow_host, header), allow_any_host '1'" \
+    "$(argv_of single "$SCRATCH/uci-full")" "$(printf '<%s>' "${want_single[@]}")"
+expect_eq "warden.init: the auth file is a procd file param (reload restarts warden when it changed)" \
+    "$(run_init dash "$SCRATCH/uci-full" | awk '/^instance /{on = ($2 == "full")} on && /^set file/{getline; print}')" \
+    "  $OW_AUTH"
 if [ -n "$HELP" ]; then
     unknown=""
-    for a in "${full_cmd[@]}"; do
+    for a in "${full_cmd[@]}" --allow-any-host; do
         case "$a" in --*) grep -qE -- "^  $a( |\$)" <<<"$HELP" || unknown+="$a " ;; esac
     done
     if [ -z "$unknown" ]; then ok "warden.init: every flag it emits is in warden --help"; else fail "warden.init: every flag it emits is in warden --help" "unknown: $unknown"; fi
@@ -317,10 +412,18 @@ if [ -n "$RUNTIME" ]; then
     args=()
     for a in "${full_cmd[@]:1}"; do [ "$a" = --require-landlock ] || args+=("$a"); done
     if out=$("$BIN" "${args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
-        ok "warden.init: the full command line passes warden --check (as root: chroot, uid 65534)"
+        ok "warden.init: the full command line passes warden --check (as root: chroot, uid 65534, auth file read)"
     else
-        fail "warden.init: the full command line passes warden --check (as root: chroot, uid 65534)" "$out"
+        fail "warden.init: the full command line passes warden --check (as root: chroot, uid 65534, auth file read)" "$out"
+    fi
+    args=()
+    while IFS= read -r a; do args+=("$a"); done < <(run_init dash "$SCRATCH/uci-full" | instance_argv single)
+    args[0]=$BIN
+    if out=$("${args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
+        ok "warden.init: the single-option command line passes warden --check"
+    else
+        fail "warden.init: the single-option command line passes warden --check" "$out"
     fi
 else
-    skip "warden.init: the full command line passes warden --check"
+    skip "warden.init: the full and single-option command lines pass warden --check"
 fi

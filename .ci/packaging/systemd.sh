@@ -8,7 +8,14 @@
 #   /tmp and /dev, no /home, /proc hidepid+subset=pid, then setpriv with the unit's
 #   CapabilityBoundingSet and no_new_privs; SIGTERM ends it with 0; without
 #   CAP_SETPCAP it refuses (so the emulation is not a no-op).
+#   Extra flags: WARDEN_OPTS from the optional EnvironmentFile /etc/default/warden on
+#   ExecStart (grep; verify with the commented example enabled); /etc not hidden. In
+#   the sandbox, with /etc/warden/htpasswd and a stand-in /etc/shadow laid over /etc
+#   (overlayfs, in the namespace only): --auth-file passes --check, a protected path
+#   answers 401 and then 200 for a htpasswd user and a user:$p$account user; an auth
+#   file not owned by root is refused (no CAP_DAC_OVERRIDE in the bounding set).
 # Sourced by .ci/check-packaging after lib.sh (SCRATCH, BIN, RUNTIME, WWW).
+# shellcheck disable=SC2016 # literal $... unit text in single quotes
 
 UNIT=boards/systemd/warden.service
 
@@ -21,6 +28,18 @@ need "$UNIT" "warden.service: hardening directives" \
     'ProtectKernelTunables=yes' 'ProtectKernelModules=yes' 'ProtectControlGroups=yes' \
     'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' 'RestrictNamespaces=yes' 'LockPersonality=yes' \
     'MemoryDenyWriteExecute=yes' 'SystemCallArchitectures=native' 'WantedBy=multi-user.target'
+need "$UNIT" "warden.service: extra flags as WARDEN_OPTS from /etc/default/warden, documented with examples" \
+    'Environment=WARDEN_OPTS=' 'EnvironmentFile=-/etc/default/warden' \
+    'ExecStart=/usr/sbin/warden --root /www --listen 0.0.0.0:80 $WARDEN_OPTS' \
+    '#Environment="WARDEN_OPTS=--auth-file /etc/warden/htpasswd --protect /admin --allow-host router.lan"' \
+    "--header 'X-Frame-Options: SAMEORIGIN'" 'warden --hash-password' '/etc/warden/htpasswd mode 0600'
+# The auth file (/etc/warden/) must stay readable at start: nothing hides /etc.
+if grep -nE '^(InaccessiblePaths|TemporaryFileSystem|ReadWritePaths|BindPaths|BindReadOnlyPaths)=.*/etc' "$UNIT" ||
+    grep -nE '^ProtectSystem=' "$UNIT" | grep -vE '=(yes|full|strict)$'; then
+    fail "warden.service: /etc (the auth file) not hidden from warden"
+else
+    ok "warden.service: /etc (the auth file) not hidden from warden"
+fi
 if grep -qE '^(User|Group|DynamicUser|StandardError=file|StandardError=append)' "$UNIT"; then
     fail "warden.service: starts as root (no User=/DynamicUser=), stderr not a file" "$(grep -nE '^(User|Group|DynamicUser|StandardError)' "$UNIT")"
 else
@@ -30,11 +49,18 @@ fi
 # binary (or /bin/true without one); everything else is the shipped unit.
 mkdir -p "$SCRATCH/unit"
 sed "s|^ExecStart=/usr/sbin/warden |ExecStart=${BIN:-/bin/true} |" "$UNIT" >"$SCRATCH/unit/warden.service"
+mkdir -p "$SCRATCH/unit-example"
+sed 's/^#Environment=/Environment=/' "$SCRATCH/unit/warden.service" >"$SCRATCH/unit-example/warden.service"
 if command -v systemd-analyze >/dev/null 2>&1; then
     if out=$(systemd-analyze verify "$SCRATCH/unit/warden.service" 2>&1) && [ -z "$out" ]; then
         ok "systemd-analyze verify: no errors, no warnings (ExecStart=${BIN:-/bin/true})"
     else
         fail "systemd-analyze verify (ExecStart=${BIN:-/bin/true})" "$out"
+    fi
+    if out=$(systemd-analyze verify "$SCRATCH/unit-example/warden.service" 2>&1) && [ -z "$out" ]; then
+        ok "systemd-analyze verify: the unit with its WARDEN_OPTS example uncommented"
+    else
+        fail "systemd-analyze verify: the unit with its WARDEN_OPTS example uncommented" "$out"
     fi
     if out=$(systemd-analyze security --offline=true --threshold=40 "$SCRATCH/unit/warden.service" 2>&1); then
         ok "systemd-analyze security --offline: $(grep -o 'Overall exposure level.*' <<<"$out" | sed 's/ for [^:]*//') (threshold 4.0: --threshold=40)"
@@ -59,6 +85,8 @@ cat >"$SCRATCH/sandbox.sh" <<'EOF'
 # sandbox.sh STAGE BIN WWW CAPS NNP ARGS...: run inside unshare -m. BIN and WWW
 # are copied to /srv/sbin/warden and /srv/www (a tmpfs over /srv in this mount
 # namespace only) since /tmp is replaced; then warden --root /srv/www ARGS runs.
+# With $ETC_UPPER (a directory), its files are laid over /etc (overlayfs, owners
+# and modes kept), e.g. warden/htpasswd for /etc/warden/htpasswd.
 set -eu
 stage=$1 bin=$2 www=$3 caps=$4 nnp=$5
 shift 5
@@ -72,6 +100,11 @@ for n in null zero urandom random full; do
 done
 mount --bind "$stage/srv" /srv
 mount --rbind "$stage/dev" /dev                          # PrivateDevices=yes (rbind: with the device nodes bound above)
+if [ -n "${ETC_UPPER:-}" ]; then
+    cp -a "$ETC_UPPER" "$stage/etc-upper"
+    mkdir "$stage/etc-work"
+    mount -t overlay overlay -o "lowerdir=/etc,upperdir=$stage/etc-upper,workdir=$stage/etc-work" /etc
+fi
 for m in /srv /opt /boot /var /etc /usr /; do              # ProtectSystem=strict
     if mountpoint -q "$m"; then mount -o remount,bind,ro "$m"; fi
 done
@@ -124,5 +157,55 @@ else
         fail "sandbox without CAP_SETPCAP: warden refuses to serve (control)" "$out"
     else
         ok "sandbox without CAP_SETPCAP: warden refuses to serve (control)"
+    fi
+    # The auth file where the unit's comments put it, /etc/warden/htpasswd (root,
+    # 0600, in a 0700 directory), and a user:$p$account line reading a stand-in
+    # /etc/shadow (root:shadow 0640, as on Debian).
+    EU=$SCRATCH/etc-upper
+    make_auth_file "$EU/warden/htpasswd" admin 'unit pass'
+    ops_hash=$(printf '%s\n' 'ops pass' | "$BIN" --hash-password)
+    printf 'ops:$p$wardenops\n' >>"$EU/warden/htpasswd"
+    printf 'wardenops:%s:19000:0:99999:7:::\n' "$ops_hash" >"$EU/shadow"
+    chown root:"$(getent group shadow >/dev/null && echo shadow || echo root)" "$EU/shadow"
+    chmod 640 "$EU/shadow"
+    auth_args=(--auth-file /etc/warden/htpasswd --protect /firmware.html)
+    probe=$SCRATCH/overlay-probe
+    mkdir -p "$probe/u" "$probe/w" "$probe/m"
+    if ! unshare -m --propagation private mount -t overlay overlay \
+        -o "lowerdir=/etc,upperdir=$probe/u,workdir=$probe/w" "$probe/m" 2>/dev/null; then
+        skip "sandbox with /etc/warden/htpasswd (overlayfs not available here)"
+    else
+        if out=$(ETC_UPPER=$EU sandbox "$SCRATCH/stage4" --listen "127.0.0.1:$port" "${auth_args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}") &&
+            grep -qx 'confinement as planned' <<<"$out"; then
+            ok "sandbox: --auth-file /etc/warden/htpasswd (root 0600, a \$p\$ line from /etc/shadow) read at start, --check as planned"
+        else
+            fail "sandbox: --auth-file /etc/warden/htpasswd read at start, --check as planned" "$out"
+        fi
+        log=$SCRATCH/sandbox-auth.log
+        ETC_UPPER=$EU sandbox "$SCRATCH/stage5" --listen "127.0.0.1:$port" "${auth_args[@]}" 2> >(cat >"$log") &
+        pid=$!
+        record_pid "$pid"
+        got=""
+        if wait_for "$log" "listening on http://127.0.0.1:$port"; then
+            for cred in "" "admin:unit pass" "ops:ops pass" "admin:wrong"; do
+                http_get "$port" /firmware.html localhost "${cred:+$(basic_auth "${cred%%:*}" "${cred#*:}")}" || true
+                got+="${cred:-none} ${HTTP_STATUS_LINE:-no answer}|"
+            done
+        fi
+        expect_eq "sandbox: --protect /firmware.html: 401 without a login, 200 for the htpasswd and the \$p\$ user, 401 for a wrong password" \
+            "$got" "none HTTP/1.1 401 Unauthorized|admin:unit pass HTTP/1.1 200 OK|ops:ops pass HTTP/1.1 200 OK|admin:wrong HTTP/1.1 401 Unauthorized|"
+        rc=0
+        term_and_wait "$pid" || rc=$?
+        expect_eq "sandbox (logins): SIGTERM -> warden exits 0" "$rc" 0
+        # Owned by another user, the file is unreadable to root without
+        # CAP_DAC_OVERRIDE: what the unit's comment says (root must own it).
+        chown 1000:1000 "$EU/warden/htpasswd"
+        if out=$(ETC_UPPER=$EU sandbox "$SCRATCH/stage6" --listen "127.0.0.1:$port" "${auth_args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
+            fail "sandbox: an auth file owned by uid 1000 (0600) is refused, no CAP_DAC_OVERRIDE (control)" "$out"
+        elif grep -qF -- '--auth-file /etc/warden/htpasswd: Permission denied' <<<"$out"; then
+            ok "sandbox: an auth file owned by uid 1000 (0600) is refused, no CAP_DAC_OVERRIDE (control)"
+        else
+            fail "sandbox: an auth file owned by uid 1000 (0600) is refused, no CAP_DAC_OVERRIDE (control)" "$out"
+        fi
     fi
 fi

@@ -4,10 +4,13 @@
 # under the shells such systems have:
 #   sh -n, shellcheck; then start/status/restart/stop run for real under dash and
 #   BusyBox ash (a copy reading a test defaults file; logger replaced to capture the
-#   log): the pidfile holds warden's pid, HTTP 200 with the defaults file's
-#   Cache-Control, warden's log through the FIFO to logger, clean stop, a bad flag and
-#   a missing web root reported as FAIL.
+#   log): the pidfile holds warden's pid, its exact argv (lists one flag per entry,
+#   header lines with spaces and quotes one argument each), HTTP 200 with the
+#   defaults file's Cache-Control and headers, the Host guard (421), a login for a
+#   protected path (401, then 200), warden's log through the FIFO to logger, clean
+#   stop, a bad flag, a missing web root and a missing auth file reported as FAIL.
 # Sourced by .ci/check-packaging after lib.sh (SCRATCH, BIN, RUNTIME, WWW).
+# shellcheck disable=SC2016 # literal $... shell text in single quotes
 
 SYSV=boards/sysvinit/S50warden
 SYSV_DEFAULT=boards/sysvinit/warden.default
@@ -21,6 +24,17 @@ executable "$SYSV"
 need "$SYSV" "S50warden: background start with the pid kept, stderr to logger, /etc/default/warden" \
     '#!/bin/sh' 'PIDFILE=/var/run/warden.pid' '. /etc/default/warden' 'pid=$!' 'logger -t' \
     'mkfifo' 'kill -TERM' 'start | stop | status)' 'restart | reload)'
+need "$SYSV" "S50warden: login, Host guard and header settings, one flag per entry" \
+    'WARDEN_AUTH_FILE=""' 'WARDEN_PROTECT=""' 'WARDEN_ALLOW_HOST=""' 'WARDEN_HEADERS=""' \
+    '--auth-file "$WARDEN_AUTH_FILE"' '--protect "$prefix"' '--allow-host "$name"' '--header "$header"'
+need "$SYSV_DEFAULT" "warden.default: the new settings documented, examples commented out" \
+    '#WARDEN_AUTH_FILE=/etc/warden/htpasswd' '#WARDEN_PROTECT="' '#WARDEN_ALLOW_HOST="' \
+    '#WARDEN_HEADERS="' '#	X-Frame-Options: SAMEORIGIN' 'warden --hash-password' '--allow-any-host'
+if grep -nE '^[[:space:]]*WARDEN_(AUTH_FILE|PROTECT)=' "$SYSV_DEFAULT"; then
+    fail "warden.default: no login set by default"
+else
+    ok "warden.default: no login set by default"
+fi
 if [ -z "$RUNTIME" ]; then
     skip "S50warden run for real (needs root and a binary)"
 else
@@ -35,6 +49,7 @@ while IFS= read -r line; do printf '%s: %s\\n' "\$tag" "\$line" >>"$V/log"; done
 EOF
     chmod 755 "$V/bin/logger"
     sed "s|/etc/default/warden|$V/default|g" "$SYSV" >"$V/S50warden"
+    make_auth_file "$V/etc/htpasswd" admin 'sysv pass'
     for sh in dash "busybox sh"; do
         port=$(free_port 20000 60000)
         cat >"$V/default" <<EOF
@@ -44,6 +59,15 @@ LOGFIFO=$V/warden.stderr
 WARDEN_ROOT=$WWW
 WARDEN_LISTEN="127.0.0.1:$port"
 WARDEN_CACHE_CONTROL="max-age=60, public"
+WARDEN_AUTH_FILE=$V/etc/htpasswd
+WARDEN_PROTECT="/firmware.html /js"
+WARDEN_ALLOW_HOST="router.lan warden.test"
+WARDEN_HEADERS="
+	X-Frame-Options: SAMEORIGIN
+	Content-Security-Policy: default-src 'self'; img-src 'self' data:
+Permissions-Policy: camera=(),  microphone=()
+
+	Referrer-Policy:"
 WARDEN_ARGS="--strict --max-connections 8"
 EOF
         : >"$V/log"
@@ -63,12 +87,45 @@ EOF
         fi
         rc=0; out=$(initd status) || rc=$?
         expect_eq "$t: status -> 0, running" "$rc|$out" "0|warden is running (pid $pid1)"
+        want_argv=("$BIN" --root "$WWW" --listen "127.0.0.1:$port" --cache-control "max-age=60, public"
+            --auth-file "$V/etc/htpasswd" --protect /firmware.html --protect /js
+            --allow-host router.lan --allow-host warden.test --header "X-Frame-Options: SAMEORIGIN"
+            --header "Content-Security-Policy: default-src 'self'; img-src 'self' data:"
+            --header "Permissions-Policy: camera=(),  microphone=()" --header "Referrer-Policy:"
+            --strict --max-connections 8)
+        expect_eq "$t: warden's argv (/proc/PID/cmdline): one flag per list entry, header lines whole" \
+            "$(tr '\0' '\n' <"/proc/$pid1/cmdline" 2>/dev/null | sed 's/.*/<&>/' | tr -d '\n')" \
+            "$(printf '<%s>' "${want_argv[@]}")"
         if http_get "$port" / && [ "$HTTP_STATUS_LINE" = "HTTP/1.1 200 OK" ] &&
             grep -qxF 'Cache-Control: max-age=60, public' <<<"$HTTP_HEADERS"; then
             ok "$t: GET / -> 200 with the Cache-Control from the defaults file"
         else
             fail "$t: GET / -> 200 with the Cache-Control from the defaults file" "$(head -12 <<<"$HTTP_RESPONSE")"
         fi
+        if http_get "$port" / && grep -qxF 'X-Frame-Options: SAMEORIGIN' <<<"$HTTP_HEADERS" &&
+            grep -qxF "Content-Security-Policy: default-src 'self'; img-src 'self' data:" <<<"$HTTP_HEADERS" &&
+            grep -qxF 'Permissions-Policy: camera=(),  microphone=()' <<<"$HTTP_HEADERS" &&
+            ! grep -qi '^Referrer-Policy:' <<<"$HTTP_HEADERS"; then
+            ok "$t: GET / carries the WARDEN_HEADERS lines (two replaced, one added, one removed)"
+        else
+            fail "$t: GET / carries the WARDEN_HEADERS lines" "$(head -16 <<<"$HTTP_RESPONSE")"
+        fi
+        got=""
+        for host in router.lan warden.test "127.0.0.1:$port" evil.example; do
+            http_get "$port" / "$host" || true
+            got+="$host ${HTTP_STATUS_LINE:-no answer}|"
+        done
+        expect_eq "$t: WARDEN_ALLOW_HOST names and IPs answered, another Host 421" "$got" \
+            "router.lan HTTP/1.1 200 OK|warden.test HTTP/1.1 200 OK|127.0.0.1:$port HTTP/1.1 200 OK|evil.example HTTP/1.1 421 Misdirected Request|"
+        got=""
+        http_get "$port" /firmware.html || true
+        got+="${HTTP_STATUS_LINE:-no answer}|"
+        http_get "$port" /firmware.html localhost "$(basic_auth admin 'sysv pass')" || true
+        got+="${HTTP_STATUS_LINE:-no answer}|"
+        http_get "$port" /js/app.js localhost "$(basic_auth admin 'sysv pass')" || true
+        got+="${HTTP_STATUS_LINE:-no answer}"
+        expect_eq "$t: WARDEN_PROTECT paths: 401 without a login, 200 with the WARDEN_AUTH_FILE user" "$got" \
+            "HTTP/1.1 401 Unauthorized|HTTP/1.1 200 OK|HTTP/1.1 200 OK"
         if wait_for "$V/log" "warden: listening on http://127.0.0.1:$port" && wait_for "$V/log" '"GET / HTTP/1.1" 200'; then
             ok "$t: warden's stderr reaches logger -t warden (startup line, access log)"
         else
@@ -108,6 +165,9 @@ EOF
         else
             fail "$t: the bad flag's error line is in the log, no pidfile left" "$(cat "$V/log")"
         fi
+        sed -i "s|^WARDEN_AUTH_FILE=.*|WARDEN_AUTH_FILE=$V/no-such-htpasswd|" "$V/default"
+        rc=0; out=$(initd start) || rc=$?
+        expect_eq "$t: start with a missing auth file -> FAIL, 1" "$rc|$out" "1|Starting warden: FAIL (auth file $V/no-such-htpasswd is missing)"
         sed -i "s|^WARDEN_ROOT=.*|WARDEN_ROOT=$SCRATCH/no-such-root|" "$V/default"
         rc=0; out=$(initd start) || rc=$?
         expect_eq "$t: start with a missing web root -> FAIL, 1" "$rc|$out" "1|Starting warden: FAIL (web root $SCRATCH/no-such-root is not a directory)"

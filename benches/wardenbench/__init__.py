@@ -13,6 +13,7 @@ One job per module:
   load      wrk runs and the held idle connections
   ceiling   the loopback sendfile ceiling (a C program, or Python without gcc)
   measure   one server, one round: start, measure, stop
+  logins    warden's logins: time per verification, loop stall while 4 verify
   report    per-round numbers, table cells and the markdown document
   cli       flags, defaults and the sequence of a run; exit status
 

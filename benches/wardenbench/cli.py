@@ -1,7 +1,8 @@
 """benches/run's command line and the sequence of a run: flags and their defaults,
-install, build, every round over every server (and the ceiling), then the document and
-the exit status (0; 1 if a server or wrk run failed, or a server named with --servers
-was skipped; 2 for a bad command line)."""
+install, build, every round over every server (and the ceiling), the logins measurement
+(warden only), then the document and the exit status (0; 1 if a server, wrk run or login
+measurement failed, or a server named with --servers was skipped; 2 for a bad command
+line). `--logins` runs the logins measurement alone."""
 import argparse
 import os
 import shutil
@@ -10,7 +11,7 @@ import sys
 import tempfile
 import time
 
-from . import build, install, report
+from . import build, install, logins, report
 from .ceiling import ceiling
 from .data import make_data
 from .load import raise_nofile
@@ -38,7 +39,18 @@ def parse_args(argv=None):
                     help=f"another warden binary, run as the server `{BASELINE}` with warden's "
                          "command line (after warden, or where --servers names it): two builds "
                          "side by side")
+    ap.add_argument("--logins", action="store_true",
+                    help="only the logins measurement (warden, a few seconds): time per "
+                         "password verification and the loop stall while 4 verify; "
+                         "stdout only (full and --smoke runs include it)")
     args = ap.parse_args(argv)
+    if args.logins:
+        given = [f for f, v in (("--smoke", args.smoke), ("--servers", args.servers),
+                                ("--baseline-bin", args.baseline_bin), ("--rounds", args.rounds),
+                                ("--duration", args.duration),
+                                ("--idle-conns", args.idle_conns)) if v]
+        if given:
+            ap.error(f"--logins measures warden alone, in its own way: not with {', '.join(given)}")
     args.rounds = args.rounds or (1 if args.smoke else 3)
     args.duration = args.duration or (1 if args.smoke else 8)
     args.idle_conns = args.idle_conns or (50 if args.smoke else 500)
@@ -61,6 +73,25 @@ def parse_args(argv=None):
     return args, servers, explicit
 
 
+def pin_cpus():
+    """(server CPU, client CPU) as strings, or (None, None) with fewer than two CPUs."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return (str(cpus[0]), str(cpus[1])) if len(cpus) >= 2 else (None, None)
+
+
+def logins_only(started):
+    """`--logins`: build warden, measure its logins, print the section. 1 if it failed."""
+    build.build(tiny_http=False)
+    binary = find_binaries(["warden"])["warden"]
+    tmp = tempfile.mkdtemp(prefix="warden-bench-run-")
+    try:
+        res = logins.run(binary, tmp, pin_cpus(), cgroup2_base())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(report.logins_document(res, time.monotonic() - started), flush=True)
+    return 1 if res["failures"] else 0
+
+
 def main(argv=None):
     args, servers, explicit = parse_args(argv)
 
@@ -70,6 +101,8 @@ def main(argv=None):
     # servers are stopped and the temporary files removed.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
+    if args.logins:
+        return logins_only(started)
     if args.no_install:
         unavailable = install.not_installed(servers)
     else:
@@ -100,7 +133,7 @@ def main(argv=None):
     wrk = which("wrk")
 
     cpus = sorted(os.sched_getaffinity(0))
-    pins = (str(cpus[0]), str(cpus[1])) if len(cpus) >= 2 else (None, None)
+    pins = pin_cpus()
     raise_nofile(4 * args.idle_conns + 256)
     cg_base = cgroup2_base()
 
@@ -110,6 +143,7 @@ def main(argv=None):
     commands = {}
     ceils = []
     ceil_how = None
+    login_res = None
     try:
         for rnd in range(1, args.rounds + 1):
             for name in run_servers:
@@ -130,6 +164,11 @@ def main(argv=None):
                 log(f"round {rnd}/{args.rounds}: loopback sendfile ceiling")
                 c, ceil_how = ceiling(os.path.join(data, "big.bin"), tmp, cpus)
                 ceils.append(c / (1 << 20))
+        if "warden" in run_servers:  # once, after the rounds: it measures no peer
+            log("logins (warden)")
+            login_res = logins.run(binaries["warden"], tmp, pins, cg_base,
+                                   logins.QUICK if args.smoke else logins.FULL)
+            failed = failed or bool(login_res["failures"])  # listed in its own section
     finally:
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -141,7 +180,7 @@ def main(argv=None):
         rounds_by_server=rounds_by_server, skipped=skipped, failures=failures, sizes=sizes,
         ceils=ceils, ceil_how=ceil_how, armv7=build.armv7_size(), armv7_note=armv7_note,
         pins=pins, commands=commands,
-        configs={n: c for n, c in CONFIG_TEXT.items() if n in commands}))
+        configs={n: c for n, c in CONFIG_TEXT.items() if n in commands}, logins=login_res))
     print(text, flush=True)
     if not args.smoke:
         path = os.path.join(REPO, "benches", "RESULTS.md")

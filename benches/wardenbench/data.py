@@ -1,5 +1,6 @@
 """The web root every server serves: a 2 KiB index.html, a 1 KiB style.css, a 100 KiB
-app.js and a 50 MiB big.bin of pseudo-random bytes, all world-readable."""
+app.js and a 50 MiB big.bin of pseudo-random bytes, all world-readable; and the small
+one of the logins measurement (index.html and admin/index.html)."""
 import os
 import tempfile
 
@@ -37,3 +38,18 @@ def html(size):
     tail = b"</body></html>\n"
     body = filler(b"<p>router status: all interfaces up</p>\n", size - len(head) - len(tail))
     return head + body + tail
+
+
+def make_login_root():
+    """index.html (the static file fetched) and admin/index.html (behind the login),
+    world-readable like make_data's: warden started as root reads them as uid 65534."""
+    d = tempfile.mkdtemp(prefix="warden-bench-logins-")
+    os.chmod(d, 0o755)
+    os.mkdir(os.path.join(d, "admin"), 0o755)
+    os.chmod(os.path.join(d, "admin"), 0o755)  # whatever the umask
+    for name, data in (("index.html", html(2048)), ("admin/index.html", html(1024))):
+        path = os.path.join(d, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chmod(path, 0o644)
+    return d

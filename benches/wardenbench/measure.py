@@ -1,6 +1,7 @@
 """One server, one round: pick a port, start it (retrying when the port was taken
-meanwhile), take the idle and held-connection readings, run the three wrk loads, stop
-it. Returns the raw results; report.derive turns them into the round's numbers."""
+meanwhile: start_server, which logins.py uses too), take the idle and held-connection
+readings, run the three wrk loads, stop it. Returns the raw results; report.derive turns
+them into the round's numbers."""
 import socket
 import time
 
@@ -15,21 +16,28 @@ def free_port():
         return s.getsockname()[1]
 
 
-def measure(name, argv_for, tmp, args, pins, wrk, cg_base):
-    """Start one server, measure everything once, stop it. Returns (dict, error, argv)."""
-    srv_pin, wrk_pin = pins
-    res = {}
+def start_server(name, argv_for, tmp, pin, cg_base):
+    """Starts the server `name` on a free port, pinned to CPU `pin`: (Server, port, None)
+    once it answers, or (stopped Server, None, why) if it did not start."""
     err = None
     srv = None
     for attempt in range(3):  # a port picked free may be taken by someone else meanwhile
         port = free_port()
         srv = Server(name, argv_for(name, port), tmp, cg_base)
-        err = srv.start(port, srv_pin)
+        err = srv.start(port, pin)
         if err is None:
-            break
+            return srv, port, None
         srv.stop()
         if not err.startswith("exited"):  # alive but not answering: no port race, no retry
             break
+    return srv, None, err
+
+
+def measure(name, argv_for, tmp, args, pins, wrk, cg_base):
+    """Start one server, measure everything once, stop it. Returns (dict, error, argv)."""
+    srv_pin, wrk_pin = pins
+    res = {}
+    srv, port, err = start_server(name, argv_for, tmp, srv_pin, cg_base)
     if err is not None:
         return None, f"did not start: {err}", srv.cmd
     try:

@@ -1,12 +1,15 @@
 """What the run reports: each round's numbers from the raw results (derive), a cell
-as median (min–max) [n failed], the main table and the ratios to warden (render), and
-the whole markdown document: printed, and for a full run written to benches/RESULTS.md."""
+as median (min–max) [n failed], the main table and the ratios to warden (render), the
+logins table (logins_section), and the whole markdown document: printed, and for a full
+run written to benches/RESULTS.md (`--logins` alone: logins_document, printed only)."""
 import dataclasses
 import datetime
+import math
 import os
 import shlex
 import statistics
 
+from . import logins as lg
 from .load import wrk_runs
 
 
@@ -186,6 +189,7 @@ class Run:
     pins: tuple  # (server CPU, wrk CPU), or (None, None)
     commands: dict  # name -> argv as started
     configs: dict  # name -> generated configuration file
+    logins: dict = None  # logins.run's result, or None when not measured
 
 
 def document(run):
@@ -208,6 +212,8 @@ def document(run):
                 "connection, 5 s, once per round). It reads as wrk does but parses nothing, so "
                 "it can run ahead of what wrk takes from any server.", ""]
         out += big_file_lines(run.rounds_by_server, statistics.median(run.ceils))
+    if run.logins is not None:
+        out += logins_section(run.logins)
     notes = sorted({f"{n}: {note}" for n, rs in run.rounds_by_server.items() for r in rs
                     for note in r["notes"]})
     notes += [f"{n}: {why}" for n, why in run.skipped.items() if n not in run.failures]
@@ -228,3 +234,85 @@ def document(run):
     for n, c in run.configs.items():
         out += [f"{n} configuration:", "", "```", c.rstrip(), "```", ""]
     return "\n".join(out)
+
+
+def percentile(values, q):
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    v = sorted(values)
+    return v[max(0, math.ceil(q / 100 * len(v)) - 1)]
+
+
+def logins_section(res):
+    """The logins measurement (logins.py): its table, how it was taken, what was skipped
+    or failed, and warden's command line."""
+    plan = res["plan"]
+    header = ["hash", "work units (slices)", f"1 login ms, {plan.sequential} in turn",
+              "≈ µs per slice", f"{lg.CONCURRENT} logins at once: ms to the last 200",
+              f"static median ms: none → {lg.CONCURRENT} logins",
+              f"static p99 ms: none → {lg.CONCURRENT} logins",
+              f"static max ms: none → {lg.CONCURRENT} logins",
+              f"static fetches: none / {lg.CONCURRENT} logins"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in res["rows"]:
+        if "error" in row:
+            lines.append(f"| {row['label']} (failed) | " + " | ".join(["–"] * (len(header) - 1))
+                         + " |")
+            continue
+        one = [t * 1000 for t in row["one"]]
+        n = lg.slices(row["work"])
+        during = [t * 1000 for t in row["during"]]
+        alone = [t * 1000 for t in row["alone"]]
+        lines.append("| " + " | ".join([
+            row["label"],
+            f"{row['work']:,} ({n})",
+            cell(one, 2),
+            f"{statistics.median(one) * 1000 / n:,.0f}",
+            cell([t * 1000 for t in row["windows"]], 2) + f", {len(row['windows'])} rounds",
+            f"{statistics.median(alone):.3f} → {statistics.median(during):.3f}",
+            f"{percentile(alone, 99):.3f} → **{percentile(during, 99):.3f}**",
+            f"{max(alone):.3f} → **{max(during):.3f}**",
+            f"{len(alone):,} / {len(during):,}",
+        ]) + " |")
+    pins = res["pins"]
+    where = (f"warden pinned to CPU {pins[0]}, the client (one Python thread) to CPU {pins[1]}"
+             if pins[0] is not None else "nothing pinned (one CPU)")
+    out = ["## Logins (warden only)", "",
+           f"One warden per kind of hash, `--auth-file` holding the users u0..u{lg.USERS - 1} "
+           f"with that one hash, `--protect {lg.PROTECT}`; every login is a user not used "
+           "before (no cached success) with the right password, so each is a whole "
+           f"verification and answers 200. {where}.", "",
+           f"- **1 login**: `GET {lg.LOGIN_PATH}` with Basic credentials, one at a time, each "
+           "on a connection of its own: send to whole response, median (min–max). "
+           f"µs per slice = that median / the slices ({lg.VERIFY_SLICE} work units each; "
+           "SHA-crypt: a round is a unit, bcrypt: an iteration is 16).",
+           f"- **{lg.CONCURRENT} logins at once**: rounds of {lg.CONCURRENT} connections "
+           "sending their logins together, timed to the last answer (median (min–max)); "
+           f"at least {plan.min_rounds}, more until {plan.min_samples} fetches fell within "
+           f"logins (at most {plan.max_rounds}); warden is restarted when its {lg.USERS} users are used "
+           f"up. Meanwhile one keep-alive connection fetches `{lg.STATIC_PATH}` (2 KiB) "
+           "one request at a time; after each round it fetches alone for as long. The "
+           "static columns pool the rounds: with no login running (none) → while the "
+           f"{lg.CONCURRENT} verify. A fetch is timed from its send to its whole response, "
+           "so it includes the client's own time (the \"none\" median).", "",
+           "Each poll turn advances every verification in progress by one slice, so a turn "
+           f"with {lg.CONCURRENT} verifying costs about {lg.CONCURRENT} × the µs per slice: "
+           "the longest a static request should wait. Target (issue 12): the longest loop "
+           f"stall on the host while {lg.CONCURRENT} logins verify ≤ 2 ms; the static maximum "
+           f"with {lg.CONCURRENT} logins, less the \"none\" median, is this run's client-side "
+           "reading of it, and on a busy machine it also holds scheduling delays (the "
+           "\"none\" maximum shows their size). Reported, not asserted.", "",
+           "\n".join(lines), ""]
+    if res["notes"]:
+        out += [f"- {n}" for n in res["notes"]] + [""]
+    if res["failures"]:
+        out += ["Failed:", ""] + [f"- {f}" for f in res["failures"]] + [""]
+    if res["command"]:
+        cmd = [("127.0.0.1:PORT" if a.startswith("127.0.0.1:") else a) for a in res["command"]]
+        out += ["```", shlex.join(cmd), "```", ""]
+    return out
+
+
+def logins_document(res, took):
+    """`benches/run --logins`: the logins section alone, printed."""
+    return "\n".join(["# warden benchmark: logins", "", machine_line(), "",
+                      f"Took {took:.0f} s.", ""] + logins_section(res))

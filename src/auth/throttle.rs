@@ -170,6 +170,11 @@ fn seconds(d: Duration) -> u32 {
     u32::try_from(d.millis().div_ceil(1000).max(1)).unwrap_or(u32::MAX)
 }
 
+/// Bytes one throttle slot takes (README states the table's memory).
+pub fn entry_size() -> usize {
+    std::mem::size_of::<Option<Entry>>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,9 +268,4 @@ mod tests {
         assert_eq!(t.may_start(ADMIN, at(later)), Ok(()));
         assert_eq!(t.may_start(ADMIN, at(later)), Ok(()));
     }
-}
-
-/// Bytes one throttle slot takes (README states the table's memory).
-pub fn entry_size() -> usize {
-    std::mem::size_of::<Option<Entry>>()
 }

@@ -87,10 +87,12 @@ define WARDEN_INSTALL_INIT_SYSV
 endef
 
 # systemd: warden.service (enabled through its [Install] section and the presets).
+# Root and address replaced in ExecStart; its $WARDEN_OPTS (extra flags from an
+# optional /etc/default/warden, e.g. from a rootfs overlay) kept.
 define WARDEN_INSTALL_INIT_SYSTEMD
 	$(INSTALL) -D -m 0644 $(@D)/boards/systemd/warden.service \
 		$(TARGET_DIR)/usr/lib/systemd/system/warden.service
-	$(SED) 's,^ExecStart=.*,ExecStart=/usr/sbin/warden --root $(WARDEN_ROOT) --listen $(WARDEN_LISTEN),' \
+	$(SED) 's,^ExecStart=/usr/sbin/warden --root [^ ]* --listen [^ ]*,ExecStart=/usr/sbin/warden --root $(WARDEN_ROOT) --listen $(WARDEN_LISTEN),' \
 		$(TARGET_DIR)/usr/lib/systemd/system/warden.service
 endef
 
