@@ -135,11 +135,12 @@ def hash_kinds(warden_bin):
 
 def work_units(h):
     """A stored hash's work in warden's units: SHA-crypt rounds (5,000 unless
-    rounds=N says otherwise); bcrypt 2^cost iterations, 16 each."""
+    rounds=N says otherwise); bcrypt 2^cost iterations, 128 each (src/auth/hash.rs:
+    BCRYPT_ITERATION_UNITS)."""
     if h.startswith(("$5$", "$6$")):
         rest = h[3:]
         return int(rest[7:rest.index("$")]) if rest.startswith("rounds=") else 5000
-    return 16 << int(h[4:6])
+    return 128 << int(h[4:6])
 
 
 def login_request(user):

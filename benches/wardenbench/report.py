@@ -284,7 +284,7 @@ def logins_section(res):
            f"- **1 login**: `GET {lg.LOGIN_PATH}` with Basic credentials, one at a time, each "
            "on a connection of its own: send to whole response, median (min–max). "
            f"µs per slice = that median / the slices ({lg.VERIFY_SLICE} work units each; "
-           "SHA-crypt: a round is a unit, bcrypt: an iteration is 16).",
+           "SHA-crypt: a round is a unit, bcrypt: an iteration is 128).",
            f"- **{lg.CONCURRENT} logins at once**: rounds of {lg.CONCURRENT} connections "
            "sending their logins together, timed to the last answer (median (min–max)); "
            f"at least {plan.min_rounds}, more until {plan.min_samples} fetches fell within "
