@@ -4,6 +4,7 @@
 Run from anywhere: `python3 fuzz/seeds.py`. Rewrites only the seeds it names;
 files libFuzzer added next to them are left alone.
 """
+import base64
 import os
 import struct
 
@@ -97,6 +98,58 @@ ACCEPT_ENCODING = {
 }
 
 
+def basic(plain):
+    """An Authorization value: Basic and the standard base64 of `plain` (bytes)."""
+    return b"Basic " + base64.b64encode(plain)
+
+
+AUTH_HEADER = {
+    "rfc7617_example": b"Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+    "scheme_case_spaces": b"bAsIc   YWRtaW46c2VjcmV0 ",
+    "empty_password": basic(b"admin:"),
+    "empty_user": basic(b":p:q"),
+    "colons_in_password": basic(b"admin:pa:ss:wo:rd"),
+    "utf8": basic("grüße:✓ 密码 🔑".encode()),
+    "latin1": basic("admin:señor".encode("latin-1")),
+    "no_colon": basic(b"admin"),
+    "control_byte": basic(b"a:b\nc"),
+    "del_byte": basic(b"a:b\x7f"),
+    "unpadded": b"Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ",
+    "non_canonical": b"Basic QWxhZGRpbjpvcGVuIHNlc2FtZR==",
+    "bad_char": b"Basic QWxh*GRpbjpvcGVuIHNlc2FtZQ==",
+    "too_much_padding": b"Basic ===",
+    "other_scheme": b"Bearer QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+    "no_space": b"BasicQWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+    "too_long": basic(b"admin:" + b"x" * 200),
+    "longest": basic(b"u" * 64 + b":" + b"p" * 128),
+}
+
+# Hashes of "router admin" by glibc's crypt(3): $6$, $5$ with rounds=, bcrypt cost 4.
+H6 = "$6$saltstring$Gd56YxVeHrENw7.K6P84hQ7zyHiutqFMN5Dymkbq2O6XCpf7pPRCezOnvmRCpaLM4fl.6KittDTE0dR/.Ha/9."
+H5 = "$5$rounds=1000$saltstring$kcN5UDbfA/AEmmyIJhMcleKSSPevB4PihA6O8VRFcS6"
+H2B = "$2b$04$EGdrhbKUv8Oc9vGiXX0HQOXbiY4.5jCQCwPlYm7pEHnZIKnXTVwhW"
+
+CREDENTIALS_FILE = {
+    "one_user": f"admin:{H6}\n",
+    "comments_blank_crlf": f"# admins\r\n\r\nadmin:{H6}\r\n  # indented\nops:{H2B}\n",
+    "three_kinds": f"a:{H6}\nb:{H5}\nc:{H2B}\nd:{H2B.replace('$2b$', '$2y$')}\n",
+    "system_account": f"admin:{H6}\nroot:$p$root\n",
+    "duplicate": f"admin:{H6}\nadmin:{H2B}\n",
+    "plaintext": "admin:secret\n",
+    "empty_hash": "admin:\n",
+    "locked": f"admin:*\nb:!\nc:!{H6}\n",
+    "md5": "admin:$1$saltsalt$qjXMvbEw8oaL.CzflDugX/\n",
+    "malformed": "admin:$6$x$y\nb:$2b$99$short\n",
+    "rounds_too_many": "admin:$6$rounds=999999999$salt$y\n",
+    "no_colon": "admin\n",
+    "empty_name": f":{H6}\n",
+    "space_in_name": f"a b:{H6}\n",
+    "utf8_name": f"grüße:{H6}\n",
+    "no_users": "# nobody\n\n",
+    "no_final_newline": f"admin:{H6}",
+    "many_users": "".join(f"u{i}:{H2B}\n" for i in range(33)),
+}
+
 def e2e(payload, steps=(), sendfile=True, cache_control=False, log=False):
     """conn_e2e input: config byte, step bytes, client bytes (see conn_e2e.rs)."""
     assert len(steps) < 16
@@ -162,3 +215,5 @@ write("http_date", HTTP_DATE)
 write("path_clean", PATH_CLEAN)
 write("accept_encoding", ACCEPT_ENCODING)
 write("conn_e2e", CONN_E2E)
+write("auth_header", AUTH_HEADER)
+write("credentials_file", CREDENTIALS_FILE)

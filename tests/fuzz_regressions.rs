@@ -69,3 +69,17 @@ fn accepts_gzip_does_not_depend_on_how_items_are_split_over_lines() {
 fn connections_answer_well_framed_and_return_their_buffers() {
     replay("conn_e2e", fuzz_props::conn_e2e);
 }
+
+/// Authorization values: accepted Basic credentials have no colon in the user,
+/// no control byte, and parse the same once re-encoded as a browser would.
+#[test]
+fn basic_credentials_have_no_colon_in_the_user_and_survive_reencoding() {
+    replay("auth_header", fuzz_props::auth_header);
+}
+
+/// Credentials files: one that loads names each user once, 1 to 32 of them,
+/// each a non-empty visible name.
+#[test]
+fn loaded_credentials_files_name_each_user_once() {
+    replay("credentials_file", fuzz_props::credentials_file);
+}

@@ -614,3 +614,109 @@ fn verbose() -> bool {
     static V: OnceLock<bool> = OnceLock::new();
     *V.get_or_init(|| std::env::var_os("WARDEN_FUZZ_VERBOSE").is_some())
 }
+
+// ---------------------------------------------------------------------------
+// Logins
+
+/// Standard base64 with `=` padding (RFC 4648 §4): the encoding a browser sends.
+fn base64_standard(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `auth_header`: `auth::basic::parse` of an Authorization value never panics;
+/// credentials it accepts fit `MAX_CREDENTIALS_LEN`, have no colon in the user
+/// and no control byte in either part (RFC 7617 §2), and survive the trip a
+/// browser makes: `Basic base64(user ":" password)` parses to the same two.
+pub fn auth_header(data: &[u8]) {
+    let Some(c) = warden::auth::basic::parse(data) else {
+        return;
+    };
+    let (user, password) = (c.user(), c.password());
+    let show = || {
+        format!(
+            "{:?} → user {:?}, password {:?}",
+            String::from_utf8_lossy(data),
+            String::from_utf8_lossy(user),
+            String::from_utf8_lossy(password)
+        )
+    };
+    assert!(
+        user.len() + 1 + password.len() <= limits::MAX_CREDENTIALS_LEN,
+        "too long: {}",
+        show()
+    );
+    assert!(!user.contains(&b':'), "colon in the user: {}", show());
+    let control = |b: &u8| *b < 0x20 || *b == 0x7f;
+    assert!(!user.iter().any(control), "control byte in the user: {}", show());
+    assert!(
+        !password.iter().any(control),
+        "control byte in the password: {}",
+        show()
+    );
+    let mut plain = user.to_vec();
+    plain.push(b':');
+    plain.extend_from_slice(password);
+    let value = format!("Basic {}", base64_standard(&plain));
+    let again =
+        warden::auth::basic::parse(value.as_bytes()).unwrap_or_else(|| panic!("{value:?} does not parse: {}", show()));
+    assert_eq!(
+        (again.user(), again.password()),
+        (user, password),
+        "{value:?} parses otherwise: {}",
+        show()
+    );
+}
+
+/// `credentials_file`: `auth::credentials::parse` of any text (the input as
+/// lossy UTF-8; every `$p$` account unknown) never panics; a file it accepts
+/// names 1 to `MAX_AUTH_USERS` users, each once, each 1 to `MAX_USER_LEN`
+/// visible characters without a colon.
+pub fn credentials_file(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(creds) = warden::auth::credentials::parse(&text, |_| Err(String::new())) else {
+        return;
+    };
+    let show = || format!("{text:?}");
+    assert!(
+        (1..=limits::MAX_AUTH_USERS).contains(&creds.users.len()),
+        "{} users: {}",
+        creds.users.len(),
+        show()
+    );
+    for (i, u) in creds.users.iter().enumerate() {
+        let name = String::from_utf8_lossy(&u.name);
+        assert!(
+            (1..=limits::MAX_USER_LEN).contains(&u.name.len()),
+            "user {name:?} of {} bytes: {}",
+            u.name.len(),
+            show()
+        );
+        assert!(
+            u.name.iter().all(|&b| b > 0x20 && b != 0x7f && b != b':'),
+            "user {name:?}: {}",
+            show()
+        );
+        assert!(
+            creds.users[..i].iter().all(|v| v.name != u.name),
+            "user {name:?} twice: {}",
+            show()
+        );
+    }
+}

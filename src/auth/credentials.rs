@@ -67,10 +67,13 @@ pub fn parse(text: &str, system: impl Fn(&str) -> Result<String, String>) -> Res
             return Err(format!("line {n}: user {name} appears twice"));
         }
         let hash = match hash.strip_prefix("$p$") {
-            Some(account) => system(account).map_err(|e| format!("line {n}: $p${account}: {e}"))?,
-            None => hash.to_string(),
+            Some(account) => {
+                let found = system(account).map_err(|e| format!("line {n}: $p${account}: {e}"))?;
+                // Name where the hash came from: the file holds no `*` itself.
+                check_hash(&found).map_err(|e| format!("line {n}: $p${account}, in the shadow file: {e}"))?
+            }
+            None => check_hash(hash).map_err(|e| format!("line {n}: {e}"))?,
         };
-        let hash = check_hash(&hash).map_err(|e| format!("line {n}: {e}"))?;
         users.push(User {
             name: name.as_bytes().to_vec(),
             hash,
