@@ -18,6 +18,7 @@
 
 mod common;
 
+use common::http1::authorization;
 use common::*;
 use std::io::{ErrorKind, Write};
 use std::net::TcpStream;
@@ -53,32 +54,6 @@ fn site() -> WebRoot {
     w.file("admin/x.html", ADMIN_X_BODY);
     w.file("adminx", ADMINX_BODY);
     w
-}
-
-/// Standard base64 with padding (RFC 4648 §4).
-fn b64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// The field line `Authorization: Basic base64(user:password)` (RFC 7617 §2).
-fn authorization(user: &[u8], password: &[u8]) -> String {
-    let mut plain = user.to_vec();
-    plain.push(b':');
-    plain.extend_from_slice(password);
-    format!("Authorization: Basic {}", b64(&plain))
 }
 
 fn sha512(password: &str, rounds: usize) -> String {

@@ -16,26 +16,6 @@ use std::os::fd::{FromRawFd, IntoRawFd};
 const HASH: &str =
     "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1";
 
-fn basic(user: &[u8], password: &[u8]) -> String {
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut raw = user.to_vec();
-    raw.push(b':');
-    raw.extend_from_slice(password);
-    let mut out = String::new();
-    for chunk in raw.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let w = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(B64[((w >> (18 - 6 * k)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    format!("Authorization: Basic {out}")
-}
-
 fn server(w: &WebRoot) -> Server {
     w.dir("admin");
     w.file("admin/index.html", b"admin\n");
@@ -71,18 +51,22 @@ fn rfc6585_4_five_failures_then_429_for_that_address_only() {
     let w = WebRoot::new();
     let s = server(&w);
     for i in 0..5 {
-        let r = s.roundtrip(&req("GET", "/admin/", &[&basic(b"admin", b"wrong")]));
+        let r = s.roundtrip(&req("GET", "/admin/", &[&http1::authorization(b"admin", b"wrong")]));
         assert_eq!(r.status, 401, "failure {i}: {r:?}");
     }
     // Blocked: even the right password waits, for Retry-After seconds (10 at first).
-    let r = s.roundtrip(&req("GET", "/admin/", &[&basic(b"admin", b"Hello world!")]));
+    let r = s.roundtrip(&req(
+        "GET",
+        "/admin/",
+        &[&http1::authorization(b"admin", b"Hello world!")],
+    ));
     assert_eq!(r.status, 429, "{r:?}");
     assert_eq!(r.header("retry-after"), Some("10"), "{r:?}");
     // Static files are not throttled.
     assert_eq!(s.get("/health.txt").status, 200);
     // Another address logs in (the real admin while an attacker is throttled).
     let mut c = connect_from_127_0_0_2(&s);
-    let r = login(&mut c, &basic(b"admin", b"Hello world!"));
+    let r = login(&mut c, &http1::authorization(b"admin", b"Hello world!"));
     assert_eq!((r.status, &r.body[..]), (200, &b"admin\n"[..]), "{r:?}");
     // Every failure was logged with address and user.
     let lines = s.log_lines();
@@ -100,7 +84,11 @@ fn failure_log_escapes_c1_controls_and_non_utf8_in_the_user_name() {
     // C0 and DEL are refused in Basic credentials (RFC 7617 §2) before any
     // verification; a C1 control (U+009B, CSI) and a byte that is not UTF-8 get
     // through to the log, escaped.
-    let r = s.roundtrip(&req("GET", "/admin/", &[&basic(b"ad\xc2\x9b31mmin\xff", b"x")]));
+    let r = s.roundtrip(&req(
+        "GET",
+        "/admin/",
+        &[&http1::authorization(b"ad\xc2\x9b31mmin\xff", b"x")],
+    ));
     assert_eq!(r.status, 401, "{r:?}");
     let line = s
         .wait_for_log(|l| l.contains("login failed"))

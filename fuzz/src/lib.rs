@@ -618,28 +618,6 @@ fn verbose() -> bool {
 // ---------------------------------------------------------------------------
 // Logins
 
-/// Standard base64 with `=` padding (RFC 4648 §4): the encoding a browser sends.
-fn base64_standard(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// `auth_header`: `auth::basic::parse` of an Authorization value never panics;
 /// credentials it accepts fit `MAX_CREDENTIALS_LEN`, have no colon in the user
 /// and no control byte in either part (RFC 7617 §2), and survive the trip a
@@ -673,7 +651,7 @@ pub fn auth_header(data: &[u8]) {
     let mut plain = user.to_vec();
     plain.push(b':');
     plain.extend_from_slice(password);
-    let value = format!("Basic {}", base64_standard(&plain));
+    let value = format!("Basic {}", http1::base64(&plain));
     let again =
         warden::auth::basic::parse(value.as_bytes()).unwrap_or_else(|| panic!("{value:?} does not parse: {}", show()));
     assert_eq!(

@@ -1,5 +1,5 @@
 //! The one HTTP/1.1 response reader of the Rust side: sans-IO, bytes in,
-//! a parsed head out. Used by the integration tests (`tests/common`, which
+//! a parsed head out; and the one base64 encoder (Basic credentials, RFC 7617). Used by the integration tests (`tests/common`, which
 //! read from sockets) and by the fuzz harness (`fuzz/src/lib.rs`, which
 //! checks a byte stream), so both judge responses by the same rules.
 #![allow(dead_code)]
@@ -87,4 +87,30 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
         headers,
         len: end + 4,
     }))
+}
+
+/// Standard base64 with padding (RFC 4648 §4), for Basic credentials.
+pub fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The field line `Authorization: Basic base64(user:password)` (RFC 7617 §2).
+pub fn authorization(user: &[u8], password: &[u8]) -> String {
+    let mut plain = user.to_vec();
+    plain.push(b':');
+    plain.extend_from_slice(password);
+    format!("Authorization: Basic {}", base64(&plain))
 }
