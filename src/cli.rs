@@ -41,7 +41,7 @@ pub struct Args {
     pub allow_any_host: bool,
 
     /// credentials file: user:HASH per line ($6$/$5$ SHA-crypt, $2b$/$2y$ bcrypt,
-    /// or $p$ACCOUNT for a system account's password); read once, before the jail
+    /// or $p$ACCOUNT for a system account's password, $1$ too); read once, before the jail
     #[argh(option)]
     pub auth_file: Option<String>,
 

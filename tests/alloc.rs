@@ -117,11 +117,15 @@ fn logins() -> Logins {
     Logins::new(Some(creds), vec![b"/admin".to_vec()], [5; 32])
 }
 
+/// Rounds so far (varies one request's Authorization value).
+static ROUND: AtomicUsize = AtomicUsize::new(0);
+
 /// One round of every kind of request; returns how many were sent.
 fn round(addr: SocketAddr, etag: &str) -> usize {
     let mut n = 0;
     let mut ka = connect(addr);
-    let cases: [(String, bool, u16); 12] = [
+    let r = ROUND.fetch_add(1, Ordering::SeqCst);
+    let mut cases: Vec<(String, bool, u16)> = vec![
         ("GET / HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(), false, 200),
         ("HEAD /app.js HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(), true, 200),
         (
@@ -161,13 +165,26 @@ fn round(addr: SocketAddr, etag: &str) -> usize {
             200,
         ),
         ("GET /admin/ HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(), false, 401),
-        // A wrong password is never cached: a whole verification every round.
+        // The right password under an Authorization value not seen for 20 rounds
+        // (the spaces after "Basic" vary; 16 cache entries): a whole verification.
         (
+            format!(
+                "GET /admin/ HTTP/1.1\r\nHost: router.lan\r\nAuthorization: Basic{}YWRtaW46SGVsbG8gd29ybGQh\r\n\r\n",
+                " ".repeat(1 + r % 20)
+            ),
+            false,
+            200,
+        ),
+    ];
+    if r < 4 {
+        // A wrong password: a verification and a 401 (4 of them, counted ones
+        // included; a 5th failure would throttle this address).
+        cases.push((
             "GET /admin/ HTTP/1.1\r\nHost: router.lan\r\nAuthorization: Basic YWRtaW46d3Jvbmc=\r\n\r\n".into(),
             false,
             401,
-        ),
-    ];
+        ));
+    }
     for (req, head, want) in &cases {
         let (status, resp) = exchange(&mut ka, req.as_bytes(), *head);
         assert_eq!(status, *want, "{req:.60} → {}", String::from_utf8_lossy(&resp));

@@ -6,7 +6,9 @@
 //! locked-account marker (`*`, `!`: uhttpd let the marker itself log in), and
 //! anything that is not a hash warden can verify. `user:$p$account` takes the
 //! hash of a system account from /etc/shadow (uhttpd's convention), read now,
-//! as root; a locked or passwordless account is refused the same way.
+//! as root; a locked or passwordless account is refused the same way, and an
+//! MD5-crypt (`$1$`) hash, which OpenWrt's passwd still makes, is taken from
+//! there (only there) with a warning that it is weak.
 
 use super::hash::StoredHash;
 use crate::limits::{MAX_AUTH_USERS, MAX_USER_LEN};
@@ -70,7 +72,16 @@ pub fn parse(text: &str, system: impl Fn(&str) -> Result<String, String>) -> Res
             Some(account) => {
                 let found = system(account).map_err(|e| format!("line {n}: $p${account}: {e}"))?;
                 // Name where the hash came from: the file holds no `*` itself.
-                check_hash(&found).map_err(|e| format!("line {n}: $p${account}, in the shadow file: {e}"))?
+                let where_ = |e: String| format!("line {n}: $p${account}, in the shadow file: {e}");
+                if found.starts_with("$1$") {
+                    log::warn!(
+                        "--auth-file line {n}: $p${account} is an MD5-crypt ($1$) hash, weak against guessing: \
+                         set that password again with SHA-512 (passwd, or mkpasswd -m sha-512)"
+                    );
+                    StoredHash::parse_system(&found).map_err(|e| where_(format!("unusable hash: {e}")))?
+                } else {
+                    check_hash(&found).map_err(where_)?
+                }
             }
             None => check_hash(hash).map_err(|e| format!("line {n}: {e}"))?,
         };
@@ -161,6 +172,11 @@ mod tests {
             assert!(e.starts_with(want), "{text:?}: {e}");
             assert!(!e.contains("secret"), "the error echoes the password: {e}");
         }
+        // MD5-crypt: refused in the file, accepted (with a warning) from the shadow file.
+        let md5 = "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/";
+        assert!(parse(&format!("admin:{md5}\n"), no_system).is_err());
+        let c = parse("root:$p$root\n", |_| Ok(md5.to_string())).unwrap();
+        assert_eq!(c.users[0].hash.scheme, super::super::hash::Scheme::Md5);
         // A locked system account is refused like a locked entry.
         let e = parse("root:$p$root\n", |_| Ok(String::from("!"))).unwrap_err();
         assert!(e.contains("locked"), "{e}");

@@ -12,6 +12,7 @@
 
 use crate::limits::{MAX_BCRYPT_COST, MAX_PASSWORD_LEN, MAX_SHA_CRYPT_ROUNDS};
 use blowfish::Blowfish;
+use md5::Md5;
 use sha2::digest::Digest;
 use sha2::{Sha256, Sha512};
 use subtle::ConstantTimeEq;
@@ -28,6 +29,9 @@ const SHA_ROUNDS_MIN: u32 = 1_000;
 /// Work units one bcrypt iteration counts (a SHA-crypt round is one).
 const BCRYPT_ITERATION_UNITS: u64 = 128;
 
+/// MD5-crypt's fixed number of rounds.
+const MD5_ROUNDS: u32 = 1_000;
+
 /// The longest encoded digest: SHA-512's 86 characters.
 const DIGEST_CHARS: usize = 86;
 
@@ -39,6 +43,9 @@ pub enum Scheme {
     Sha512,
     /// `$2b$` / `$2y$`: bcrypt (the two differ only in which old bug they deny).
     Bcrypt,
+    /// `$1$`: MD5-crypt, 1,000 rounds. Weak; accepted only for a system
+    /// account's hash from /etc/shadow (`$p$`), where OpenWrt still makes them.
+    Md5,
 }
 
 /// A parsed hash: scheme, cost, salt and the encoded digest to compare with.
@@ -92,6 +99,27 @@ impl StoredHash {
         Err("not a $5$, $6$, $2b$ or $2y$ hash")
     }
 
+    /// Like `parse`, and also MD5-crypt `$1$SALT$DIGEST` (salt up to 8
+    /// characters): for hashes from /etc/shadow only.
+    pub fn parse_system(s: &str) -> Result<StoredHash, &'static str> {
+        let Some(rest) = s.strip_prefix("$1$") else {
+            return StoredHash::parse(s);
+        };
+        let (salt, digest) = rest.split_once('$').ok_or("MD5-crypt hashes are $1$SALT$DIGEST")?;
+        if salt.is_empty() || salt.len() > 8 || !salt.bytes().all(|c| CRYPT64.contains(&c)) {
+            return Err("the salt must be 1 to 8 crypt base64 characters");
+        }
+        if digest.len() != 22 || !digest.bytes().all(|c| CRYPT64.contains(&c)) {
+            return Err("the digest has the wrong length or characters");
+        }
+        let mut h = StoredHash::empty(Scheme::Md5, MD5_ROUNDS);
+        h.salt[..salt.len()].copy_from_slice(salt.as_bytes());
+        h.salt_len = salt.len() as u8;
+        h.digest[..22].copy_from_slice(digest.as_bytes());
+        h.digest_len = 22;
+        Ok(h)
+    }
+
     fn empty(scheme: Scheme, cost: u32) -> StoredHash {
         StoredHash {
             scheme,
@@ -141,7 +169,7 @@ impl StoredHash {
     /// Work units a whole verification costs (`Verification::advance`'s budget unit).
     pub fn work(&self) -> u64 {
         match self.scheme {
-            Scheme::Sha256 | Scheme::Sha512 => u64::from(self.cost),
+            Scheme::Sha256 | Scheme::Sha512 | Scheme::Md5 => u64::from(self.cost),
             // An iteration (two key expansions, ~1,040 Blowfish encryptions)
             // costs about as much as 100-130 SHA-crypt rounds (benches/run
             // --logins: 85 us against 0.4-0.7 us on this machine).
@@ -162,8 +190,19 @@ pub struct Verification {
 #[allow(clippy::large_enum_variant)]
 enum Work {
     Sha(Sha),
+    Md5(Md5Crypt),
     Bcrypt(Bcrypt),
     Done(bool),
+}
+
+/// MD5-crypt's state after its setup: the digest so far and the salt.
+struct Md5Crypt {
+    fin: [u8; 16],
+    p: [u8; MAX_PASSWORD_LEN],
+    p_len: usize,
+    s: [u8; 8],
+    s_len: usize,
+    round: u32,
 }
 
 /// SHA-crypt's state after its setup (steps 1-20 of Drepper's specification):
@@ -200,6 +239,7 @@ impl Verification {
             Scheme::Sha512 => Work::Sha(Sha::setup::<Sha512>(true, pw, hash.salt(), hash.cost)),
             Scheme::Sha256 => Work::Sha(Sha::setup::<Sha256>(false, pw, hash.salt(), hash.cost)),
             Scheme::Bcrypt => Work::Bcrypt(Bcrypt::setup(pw, &hash.salt, hash.cost)),
+            Scheme::Md5 => Work::Md5(Md5Crypt::setup(pw, hash.salt())),
         };
         let mut expect = *hash;
         if too_long {
@@ -216,6 +256,11 @@ impl Verification {
                 let mut out = [0u8; DIGEST_CHARS];
                 let n = sha.encode(&mut out);
                 out[..n].ct_eq(self.expect.digest()).into()
+            }),
+            Work::Md5(m) => m.run(budget).then(|| {
+                let mut out = [0u8; 22];
+                m.encode(&mut out);
+                out[..].ct_eq(self.expect.digest()).into()
             }),
             Work::Bcrypt(bc) => bc.run(budget).then(|| {
                 let mut out = [0u8; 31];
@@ -386,6 +431,84 @@ impl Sha {
             put((u32::from(c[31]) << 8) | u32::from(c[30]), 3);
         }
         at
+    }
+}
+
+impl Md5Crypt {
+    /// Poul-Henning Kamp's MD5-crypt, up to its 1,000 rounds.
+    fn setup(pw: &[u8], salt: &[u8]) -> Md5Crypt {
+        let alt = Md5::new()
+            .chain_update(pw)
+            .chain_update(salt)
+            .chain_update(pw)
+            .finalize();
+        let mut d = Md5::new().chain_update(pw).chain_update(b"$1$").chain_update(salt);
+        add_cycled(&mut d, &alt, pw.len());
+        let mut n = pw.len();
+        while n > 0 {
+            // The C code adds a NUL byte for a set bit, else the password's first byte.
+            if n & 1 == 1 {
+                d.update([0u8]);
+            } else {
+                d.update(&pw[..1]);
+            }
+            n >>= 1;
+        }
+        let mut m = Md5Crypt {
+            fin: d.finalize().into(),
+            p: [0; MAX_PASSWORD_LEN],
+            p_len: pw.len(),
+            s: [0; 8],
+            s_len: salt.len().min(8),
+            round: 0,
+        };
+        m.p[..pw.len()].copy_from_slice(pw);
+        m.s[..m.s_len].copy_from_slice(&salt[..m.s_len]);
+        m
+    }
+
+    fn run(&mut self, budget: u64) -> bool {
+        let p = &self.p[..self.p_len];
+        let s = &self.s[..self.s_len];
+        let end = u64::from(self.round).saturating_add(budget).min(u64::from(MD5_ROUNDS)) as u32;
+        while self.round < end {
+            let i = self.round;
+            let mut d = Md5::new();
+            if i & 1 == 1 {
+                d.update(p);
+            } else {
+                d.update(self.fin);
+            }
+            if i % 3 != 0 {
+                d.update(s);
+            }
+            if i % 7 != 0 {
+                d.update(p);
+            }
+            if i & 1 == 1 {
+                d.update(self.fin);
+            } else {
+                d.update(p);
+            }
+            self.fin = d.finalize().into();
+            self.round += 1;
+        }
+        self.round == MD5_ROUNDS
+    }
+
+    fn encode(&self, out: &mut [u8; 22]) {
+        let f = &self.fin;
+        let mut at = 0;
+        let mut put = |w: u32, n: usize| {
+            for k in 0..n {
+                out[at] = CRYPT64[((w >> (6 * k)) & 0x3f) as usize];
+                at += 1;
+            }
+        };
+        for (a, b, c) in [(0, 6, 12), (1, 7, 13), (2, 8, 14), (3, 9, 15), (4, 10, 5)] {
+            put((u32::from(f[a]) << 16) | (u32::from(f[b]) << 8) | u32::from(f[c]), 4);
+        }
+        put(u32::from(f[11]), 2);
     }
 }
 
@@ -633,6 +756,38 @@ mod tests {
             "$2a$10$0123456789012345678901ABCDEFGHIJKLMNOPQRSTUVWXYZ01234",
         ] {
             assert!(StoredHash::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// MD5-crypt, from /etc/shadow only: `openssl passwd -1` outputs.
+    #[test]
+    fn md5_crypt_matches_openssl_and_only_from_the_system() {
+        for (pw, hash) in [
+            ("password", "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"),
+            ("Hello world!", "$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1"),
+            ("x", "$1$ab$e2KlfqG5YBMTjSz7XF.Eu1"),
+            ("", "$1$abcdefgh$M55TzYaaccxVGbptZWaxX/"),
+            (
+                "a very long password indeed, longer than sixteen",
+                "$1$12345678$YjDScHoE4qunnQ27DTuR41",
+            ),
+        ] {
+            assert!(StoredHash::parse(hash).is_err(), "{hash}: not in a credentials file");
+            let h = StoredHash::parse_system(hash).unwrap_or_else(|e| panic!("{hash}: {e}"));
+            for budget in [1, 77, u64::MAX] {
+                let mut v = Verification::start(&h, pw.as_bytes());
+                let ok = loop {
+                    if let Some(ok) = v.advance(budget) {
+                        break ok;
+                    }
+                };
+                assert!(ok, "{hash} with budget {budget}");
+            }
+            let mut v = Verification::start(&h, b"wrong");
+            assert_eq!(v.advance(u64::MAX), Some(false), "{hash}");
+        }
+        for bad in ["$1$", "$1$salt", "$1$toolongsalt$qjXMvbEw8oaL.CzflDtaK/", "$1$s$short"] {
+            assert!(StoredHash::parse_system(bad).is_err(), "{bad}");
         }
     }
 }
