@@ -49,7 +49,9 @@ def main():
     with open(os.path.join(root, "index.html"), "w") as f:
         f.write("<h1>probe</h1>\n")
     os.chmod(os.path.join(root, "index.html"), 0o644)
-    p = subprocess.Popen([a.binary, "--root", root, "--listen", "127.0.0.1:0", "--quiet"] + a.extra,
+    # The connections below say `Host: router.lan`, the device's name here.
+    p = subprocess.Popen([a.binary, "--root", root, "--listen", "127.0.0.1:0", "--quiet",
+                          "--allow-host", "router.lan"] + a.extra,
                          stderr=subprocess.PIPE, text=True)
     try:
         addr = None
@@ -77,6 +79,12 @@ def main():
         for c in conns:
             c.sendall(b"\r\n")
         time.sleep(1.0)
+        # Each got its 200 and stays open (keep-alive), as this line measures.
+        for c in conns[:3]:
+            c.settimeout(5.0)
+            head = c.recv(12)
+            if not head.startswith(b"HTTP/1.1 200"):
+                sys.exit(f"an answered connection got {head!r}, not a 200")
         answered = rss_kib(p.pid)
         print(f"idle RSS: {idle} KiB")
         print(f"{a.conns} partial heads: {partial} KiB (+{partial - idle} KiB), threads: {nthreads}")
