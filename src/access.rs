@@ -24,6 +24,57 @@ pub fn check(req: &Request<'_>, hosts: &HostPolicy) -> Result<(), HttpError> {
     }
 }
 
+/// Whether `host` (a host as `Request::host` holds it, or `url_host` gives
+/// it) is one the Host guard answers for.
+pub fn host_passes(host: &[u8], hosts: &HostPolicy) -> bool {
+    match hosts {
+        HostPolicy::Any => true,
+        HostPolicy::Listed(names) => host_allowed(host, names),
+    }
+}
+
+/// Two hosts name the same server: equal without regard to case or one
+/// trailing dot (RFC 9110 §4.2.3).
+pub fn same_host(a: &[u8], b: &[u8]) -> bool {
+    let a = a.strip_suffix(b".").unwrap_or(a);
+    let b = b.strip_suffix(b".").unwrap_or(b);
+    a.eq_ignore_ascii_case(b)
+}
+
+/// The host of an `http` or `https` URL (an `Origin` or a `Referer`): an
+/// IPv6 literal in brackets (checked), or a name or IPv4 address of
+/// reg-name characters; the port dropped. `None` for anything else: another
+/// scheme, userinfo, `null`, an empty host.
+pub fn url_host(url: &[u8]) -> Option<&[u8]> {
+    let rest = [&b"http://"[..], b"https://"]
+        .iter()
+        .find(|s| url.len() >= s.len() && url[..s.len()].eq_ignore_ascii_case(s))
+        .map(|s| &url[s.len()..])?;
+    let end = rest
+        .iter()
+        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let (host, port) = if authority.first() == Some(&b'[') {
+        let close = authority.iter().position(|&b| b == b']')?;
+        core::str::from_utf8(&authority[1..close])
+            .ok()?
+            .parse::<core::net::Ipv6Addr>()
+            .ok()?;
+        (&authority[..=close], &authority[close + 1..])
+    } else {
+        let colon = authority.iter().position(|&b| b == b':').unwrap_or(authority.len());
+        let host = &authority[..colon];
+        let ok = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+        if host.is_empty() || !host.iter().all(ok) {
+            return None;
+        }
+        (host, &authority[colon..])
+    };
+    let port_ok = port.is_empty() || (port[0] == b':' && port.len() <= 6 && port[1..].iter().all(u8::is_ascii_digit));
+    port_ok.then_some(host)
+}
+
 /// An IP literal (IPv4 dotted quad, or IPv6 in brackets, which `request`
 /// has already checked), `localhost`, or a listed name; case and one trailing
 /// dot do not matter (RFC 9110 §4.2.3 compares hosts case-insensitively; a
@@ -104,6 +155,28 @@ mod tests {
         }
         assert_eq!(check(&with_host(None), &p), Ok(()), "HTTP/1.0 without Host");
         assert_eq!(check(&with_host(Some(b"evil.example")), &HostPolicy::Any), Ok(()));
+    }
+
+    #[test]
+    fn rfc6454_origin_and_referer_hosts() {
+        for (url, host) in [
+            (&b"http://192.168.1.1"[..], Some(&b"192.168.1.1"[..])),
+            (b"https://Router.LAN:8443/x?y", Some(b"Router.LAN")),
+            (b"http://[::1]:8080/", Some(b"[::1]")),
+            (b"HTTP://a#f", Some(b"a")),
+            (b"null", None),
+            (b"ftp://a/", None),
+            (b"http://", None),
+            (b"http://u@a/", None),
+            (b"http://a:8x/", None),
+            (b"http://[::1/", None),
+            (b"http://[zz]/", None),
+            (b"http://a b/", None),
+        ] {
+            assert_eq!(url_host(url), host, "{}", String::from_utf8_lossy(url));
+        }
+        assert!(same_host(b"Router.lan.", b"router.LAN"));
+        assert!(!same_host(b"router.lan", b"router.lan.evil"));
     }
 
     #[test]

@@ -50,6 +50,29 @@ pub struct Args {
     #[argh(option)]
     pub protect: Vec<String>,
 
+    /// forward requests under PREFIX to a backend on loopback, PREFIX=ADDR:PORT
+    /// (e.g. /api=127.0.0.1:9000); path and query unchanged; repeatable
+    #[argh(option)]
+    pub proxy: Vec<String>,
+
+    /// let --proxy name a backend that is not on loopback
+    #[argh(switch)]
+    pub proxy_allow_remote: bool,
+
+    /// largest request body forwarded, bytes, or with k or m (default 64k); 413 beyond
+    #[argh(option)]
+    pub max_body: Option<String>,
+
+    /// a different --max-body under a proxied prefix, PREFIX=BYTES
+    /// (e.g. /api/firmware=64m); repeatable
+    #[argh(option)]
+    pub proxy_max_body: Vec<String>,
+
+    /// seconds to connect to a backend and get its response head, and the
+    /// longest stall of its response body (default 30); 504 beyond
+    #[argh(option)]
+    pub proxy_timeout: Option<u64>,
+
     /// read a password from stdin, print its $6$ hash for --auth-file, exit
     #[argh(switch)]
     pub hash_password: bool,

@@ -155,11 +155,12 @@ pub fn evaluate(req: &Request<'_>, etag: &ETag, last_modified: i64) -> Precondit
         }
     }
     // 3. If-None-Match present: true → 304 for GET/HEAD (412 for other methods,
-    //    which never get here).
+    //    which a file route refuses before this).
     if !req.if_none_match.is_empty() {
         if weak_match(&req.if_none_match, etag) {
             return match req.method {
                 Method::Get | Method::Head => Precondition::NotModified,
+                Method::Options | Method::OtherKnown | Method::Unknown => Precondition::Failed,
             };
         }
     }

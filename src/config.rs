@@ -4,10 +4,12 @@ use crate::access_log::AccessLog;
 use crate::cli::Args;
 use crate::clock::Duration;
 use crate::limits::{
-    DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_ROOT, DEFAULT_USER, DEFAULT_WRITE_TIMEOUT,
-    MAX_ALLOWED_HOSTS, MAX_CONFIGURED_HEADER_BYTES, MAX_CONNECTIONS, MAX_EXTRA_HEADERS, MAX_LISTENERS, MAX_NAME_LEN,
-    MAX_PROTECTED_PREFIXES, MAX_TIMEOUT_SECS,
+    DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_BODY, DEFAULT_PROXY_TIMEOUT,
+    DEFAULT_ROOT, DEFAULT_USER, DEFAULT_WRITE_TIMEOUT, MAX_ALLOWED_HOSTS, MAX_BODY_LIMITS, MAX_CONFIGURED_HEADER_BYTES,
+    MAX_CONNECTIONS, MAX_EXTRA_HEADERS, MAX_LISTENERS, MAX_NAME_LEN, MAX_PROTECTED_PREFIXES, MAX_PROXY_ROUTES,
+    MAX_TIMEOUT_SECS,
 };
+use crate::proxy::{ProxyConfig, Route};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -85,6 +87,8 @@ pub struct ServeConfig {
     /// The configured header lines, rendered once (`Name: value\r\n` each).
     pub headers: Vec<u8>,
     pub hosts: HostPolicy,
+    /// `--proxy` routes and their limits.
+    pub proxy: ProxyConfig,
 }
 
 impl ServeConfig {
@@ -100,6 +104,7 @@ impl ServeConfig {
             body_copy: BodyCopy::Sendfile,
             headers: render_headers(&[]).unwrap_or_default(),
             hosts: HostPolicy::Listed(Vec::new()),
+            proxy: ProxyConfig::none(),
         }
     }
 }
@@ -193,6 +198,7 @@ impl Config {
             return Err(format!("--root {root_arg}: refusing to serve the whole file system"));
         }
         let (uid, gid) = parse_user(args.user.as_deref().unwrap_or(DEFAULT_USER))?;
+        let proxy = proxy_config(&args)?;
         let mut listen = Vec::new();
         for l in if args.listen.is_empty() {
             vec![String::from(DEFAULT_LISTEN)]
@@ -295,11 +301,92 @@ impl Config {
                 },
                 headers,
                 hosts,
+                proxy,
             },
             auth_file: args.auth_file.map(PathBuf::from),
             protect,
         })
     }
+}
+
+/// `--proxy`, `--max-body`, `--proxy-max-body`, `--proxy-timeout`.
+fn proxy_config(args: &Args) -> Result<ProxyConfig, String> {
+    if args.proxy.len() > MAX_PROXY_ROUTES {
+        return Err(format!("at most {MAX_PROXY_ROUTES} --proxy routes"));
+    }
+    if args.proxy_max_body.len() > MAX_BODY_LIMITS {
+        return Err(format!("at most {MAX_BODY_LIMITS} --proxy-max-body limits"));
+    }
+    let mut routes: Vec<Route> = Vec::new();
+    for flag in &args.proxy {
+        let bad = || format!("--proxy {flag}: want PREFIX=ADDR:PORT, e.g. /api=127.0.0.1:9000");
+        let (prefix, addr) = flag.split_once('=').ok_or_else(bad)?;
+        let prefix = flag_prefix("--proxy", prefix)?;
+        let addr: SocketAddr = addr.parse().map_err(|_| bad())?;
+        if addr.port() == 0 {
+            return Err(format!("--proxy {flag}: port 0"));
+        }
+        if !addr.ip().is_loopback() && !args.proxy_allow_remote {
+            return Err(format!(
+                "--proxy {flag}: {} is not a loopback address (add --proxy-allow-remote to allow it)",
+                addr.ip()
+            ));
+        }
+        if routes.iter().any(|r| r.prefix == prefix) {
+            return Err(format!("--proxy {flag}: that prefix is given twice"));
+        }
+        routes.push(Route { prefix, addr });
+    }
+    if routes.is_empty() && (!args.proxy_max_body.is_empty() || args.proxy_allow_remote) {
+        return Err(String::from(
+            "--proxy-max-body and --proxy-allow-remote need a --proxy route",
+        ));
+    }
+    let mut body_limits = Vec::new();
+    for flag in &args.proxy_max_body {
+        let (prefix, size) = flag
+            .split_once('=')
+            .ok_or_else(|| format!("--proxy-max-body {flag}: want PREFIX=BYTES, e.g. /api/firmware=64m"))?;
+        let prefix = flag_prefix("--proxy-max-body", prefix)?;
+        if !routes.iter().any(|r| crate::path::under(&prefix, &r.prefix)) {
+            return Err(format!("--proxy-max-body {flag}: no --proxy route covers that prefix"));
+        }
+        body_limits.push((prefix, byte_size("--proxy-max-body", size)?));
+    }
+    let max_body = match &args.max_body {
+        Some(size) => byte_size("--max-body", size)?,
+        None => DEFAULT_MAX_BODY,
+    };
+    Ok(ProxyConfig {
+        routes,
+        body_limits,
+        max_body,
+        timeout: timeout("proxy-timeout", args.proxy_timeout, DEFAULT_PROXY_TIMEOUT)?,
+    })
+}
+
+/// A path prefix flag, normalised as `--protect` prefixes are.
+fn flag_prefix(flag: &str, prefix: &str) -> Result<Vec<u8>, String> {
+    if !prefix.starts_with('/') {
+        return Err(format!("{flag} {prefix}: the prefix must be a path like /api"));
+    }
+    crate::auth::normalise_prefix(prefix).map_err(|_| format!("{flag} {prefix}: not a clean path like /api"))
+}
+
+/// A byte count: digits, optionally followed by `k` (KiB) or `m` (MiB);
+/// at most 1 TiB.
+pub fn byte_size(flag: &str, text: &str) -> Result<u64, String> {
+    let bad = || format!("{flag} {text}: want a byte count like 65536, 64k or 64m (at most 1048576m)");
+    let (digits, unit) = match text.as_bytes().last() {
+        Some(b'k' | b'K') => (&text[..text.len() - 1], 1024),
+        Some(b'm' | b'M') => (&text[..text.len() - 1], 1024 * 1024),
+        _ => (text, 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    n.checked_mul(unit).filter(|&n| n <= 1 << 40).ok_or_else(bad)
 }
 
 /// `--user`: `UID[:GID]` (GID defaults to UID) or a user name, looked up now,
@@ -348,6 +435,18 @@ mod tests {
         assert!(parse_user("root").is_err());
         assert!(parse_user("x:y").is_err());
         assert!(parse_user("no-such-user-here").is_err());
+    }
+
+    #[test]
+    fn byte_sizes() {
+        let size = |t: &str| super::byte_size("--max-body", t);
+        assert_eq!(size("65536"), Ok(65536));
+        assert_eq!(size("64k"), Ok(65536));
+        assert_eq!(size("64M"), Ok(64 << 20));
+        assert_eq!(size("0"), Ok(0));
+        for bad in ["", "k", "-1", "1.5m", "1g", "64 k", "99999999999999999999", "1048577m"] {
+            assert!(size(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

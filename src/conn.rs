@@ -16,7 +16,7 @@
 //! whose upstream socket and body pump live in their own module.
 
 use crate::access;
-use crate::auth::{Decision, Ticket};
+use crate::auth::{Decision, Ticket, basic};
 use crate::body::Body;
 use crate::clock::Instant;
 use crate::config::ServeConfig;
@@ -24,7 +24,11 @@ use crate::error::HttpError;
 use crate::input::InputBuf;
 use crate::io::{Io, Segment};
 use crate::limits::{LINGER, MAX_REQUESTS_PER_CONNECTION};
-use crate::request::{self, Parsed};
+use crate::path;
+use crate::proxy::head::{self as proxy_head, Framing};
+use crate::proxy::pump::{Forward, Forwarded, Relay, Relayed, Side, Want};
+use crate::proxy::{self, Upstream};
+use crate::request::{self, Method, Parsed, Request, Version};
 use crate::response::{self, Answer, Common, Connection, Plan};
 use crate::route;
 use crate::services::Services;
@@ -93,6 +97,25 @@ struct Sending {
     deadline: Instant,
 }
 
+/// A proxied request on its way to the backend (`proxy::pump::Forward`):
+/// head and body out, then the wait for the response head. The backend
+/// socket and channel are the link's (`Link::upstream`).
+struct Forwarding {
+    fwd: Forward,
+    wait: (Side, Want),
+    ex: Exchange,
+    version: Version,
+    deadline: Instant,
+}
+
+/// A backend's response on its way to the client (`proxy::pump::Relay`).
+struct Relaying {
+    relay: Relay,
+    wait: (Side, Want),
+    ex: Exchange,
+    deadline: Instant,
+}
+
 /// Write side shut after a response that ends the connection; input is
 /// drained briefly so the client sees the response, not a reset.
 struct Closing {
@@ -105,7 +128,16 @@ enum State {
     Verifying(Verifying),
     Writing(Writing),
     Sending(Sending),
+    Forwarding(Forwarding),
+    Relaying(Relaying),
     Closing(Closing),
+}
+
+impl State {
+    /// States that use the link's backend connection.
+    fn is_proxied(&self) -> bool {
+        matches!(self, State::Forwarding(_) | State::Relaying(_))
+    }
 }
 
 /// What poll should wait for.
@@ -144,6 +176,9 @@ struct Link {
     peer: IpAddr,
     input: InputBuf,
     served: u32,
+    /// The backend connection of a proxied request in flight; given back
+    /// as soon as the connection leaves the proxied states (`settle`).
+    upstream: Option<Upstream>,
 }
 
 pub struct Conn {
@@ -160,6 +195,7 @@ impl Conn {
                 peer,
                 input: InputBuf::new(),
                 served: 0,
+                upstream: None,
             },
             state: State::Reading(Reading {
                 deadline: now + cfg.idle_timeout,
@@ -167,8 +203,18 @@ impl Conn {
         }
     }
 
+    /// The descriptor to poll: the client's, or the backend's while a
+    /// proxied exchange waits for it.
     pub fn fd(&self) -> BorrowedFd<'_> {
-        self.link.transport.fd()
+        let wait = match &self.state {
+            State::Forwarding(f) => f.wait.0,
+            State::Relaying(r) => r.wait.0,
+            _ => Side::Client,
+        };
+        match (wait, &self.link.upstream) {
+            (Side::Backend, Some(up)) => up.sock.as_fd(),
+            _ => self.link.transport.fd(),
+        }
     }
 
     /// Waiting for a password verification (the loop wakes it each turn).
@@ -189,6 +235,13 @@ impl Conn {
                 (Interest::Write, *deadline)
             }
             State::Verifying(Verifying { deadline, .. }) => (Interest::Nothing, *deadline),
+            State::Forwarding(Forwarding { wait, deadline, .. }) | State::Relaying(Relaying { wait, deadline, .. }) => {
+                let interest = match wait.1 {
+                    Want::Read => Interest::Read,
+                    Want::Write => Interest::Write,
+                };
+                (interest, *deadline)
+            }
         }
     }
 
@@ -203,19 +256,48 @@ impl Conn {
                 State::Verifying(v) => v.wait(link, small, resp, line, sh),
                 State::Writing(w) => w.write(link, resp, line, sh),
                 State::Sending(s) => s.send(link, line, sh),
+                State::Forwarding(f) => f.forward(link, resp, sh),
+                State::Relaying(r) => r.relay(link, line, sh),
                 State::Closing(_) => drain(link, small),
             };
             match step {
                 Step::Again => {}
-                Step::To(next) => self.state = next,
+                Step::To(next) => self.enter(next, sh),
                 Step::Rest(next) => {
-                    self.state = next;
+                    self.enter(next, sh);
                     return self.park(sh);
                 }
                 Step::Wait => return self.park(sh),
                 Step::Close => return Fate::Closed,
             }
         }
+    }
+
+    /// Moves to `next`; leaving the proxied states gives the backend
+    /// connection and its channel back (one place, so none is forgotten).
+    fn enter(&mut self, next: State, sh: &mut Services) {
+        self.state = next;
+        if !self.state.is_proxied() {
+            if let Some(up) = self.link.upstream.take() {
+                sh.upstreams.give_back(up.chan);
+            }
+        }
+    }
+
+    /// A deadline passed. A proxied request still waiting for its backend
+    /// is answered 504 (nothing of a response was sent yet); everything
+    /// else is given up on (`Closed`: the caller ends it).
+    pub fn on_deadline(&mut self, bufs: SlotBufs<'_>, sh: &mut Services) -> Fate {
+        let State::Forwarding(f) = &self.state else {
+            return Fate::Closed;
+        };
+        if f.wait.0 != Side::Backend {
+            return Fate::Closed;
+        }
+        log::warn!("proxy: no answer from the backend within --proxy-timeout");
+        let next = proxy_error(HttpError::GatewayTimeout, f.ex, f.version, bufs.resp, sh);
+        self.enter(next, sh);
+        self.on_ready(bufs, sh)
     }
 
     /// The connection is about to wait for poll. A body must not keep a loan
@@ -227,6 +309,8 @@ impl Conn {
             State::Writing(Writing { body: None, .. })
             | State::Reading(_)
             | State::Verifying(_)
+            | State::Forwarding(_)
+            | State::Relaying(_)
             | State::Closing(_) => return Fate::Open,
         };
         match body.source.make_own(&sh.files) {
@@ -240,7 +324,12 @@ impl Conn {
     pub fn begin_drain(&self) -> Fate {
         match self.state {
             State::Reading(_) => Fate::Closed,
-            State::Verifying(_) | State::Writing(_) | State::Sending(_) | State::Closing(_) => Fate::Open,
+            State::Verifying(_)
+            | State::Writing(_)
+            | State::Sending(_)
+            | State::Forwarding(_)
+            | State::Relaying(_)
+            | State::Closing(_) => Fate::Open,
         }
     }
 
@@ -251,6 +340,12 @@ impl Conn {
         let ex = match &self.state {
             State::Writing(w) => Some(w.ex),
             State::Sending(s) => Some(s.ex),
+            State::Forwarding(f) => Some(f.ex),
+            State::Relaying(r) => {
+                let mut ex = r.ex;
+                ex.log.sent = r.relay.body_sent;
+                Some(ex)
+            }
             State::Verifying(v) => {
                 sh.logins.abandon(v.ticket);
                 None
@@ -261,6 +356,9 @@ impl Conn {
             write_log(self.link.peer, ex.log, line, sh);
         }
         self.link.input.release(&mut sh.pool);
+        if let Some(up) = self.link.upstream.take() {
+            sh.upstreams.give_back(up.chan);
+        }
     }
 }
 
@@ -363,7 +461,20 @@ fn plan_held(link: &mut Link, small: &[u8], resp: &mut [u8], line: &mut [u8], sh
         Gate::Verified(false) => Decision::Refused(HttpError::Unauthorized),
     };
     let routed = match decision {
-        Decision::Open | Decision::Granted => route::resolve(&req, sh.root.as_fd(), &sh.cfg, &mut sh.files, sh.now),
+        Decision::Open | Decision::Granted => match proxied(&req, &sh.cfg) {
+            Some((addr, limit)) => match start_proxy(
+                link,
+                &req,
+                (held, head_len, small),
+                line,
+                (&mut sh.upstreams, &sh.cfg, sh.now, sh.draining),
+                (addr, limit, decision),
+            ) {
+                Ok((next, used)) => return Held::Planned(next, used),
+                Err(e) => route::refused(&req, e),
+            },
+            None => route::resolve(&req, sh.root.as_fd(), &sh.cfg, &mut sh.files, sh.now),
+        },
         Decision::Refused(e) => route::refused(&req, e),
         Decision::Verify(ticket) => return Held::Verify(ticket),
     };
@@ -394,6 +505,185 @@ fn plan_held(link: &mut Link, small: &[u8], resp: &mut [u8], line: &mut [u8], sh
     let body = body.map(|(span, source)| Body::new(source, span, sh.cfg.body_copy));
     let next = writing(plan, start_log(held, line, plan.status), body, sh);
     Held::Planned(next, if keep_rest { head_len } else { held.len() })
+}
+
+/// The backend and body limit for a request under a `--proxy` prefix.
+fn proxied(req: &Request<'_>, cfg: &ServeConfig) -> Option<(std::net::SocketAddr, u64)> {
+    if cfg.proxy.routes.is_empty() {
+        return None;
+    }
+    // A path that does not clean is no route's: the file route answers it (400/404).
+    let clean = path::clean(req.path).ok()?;
+    let route = cfg.proxy.route(clean.as_bytes())?;
+    Some((route.addr, cfg.proxy.body_limit(clean.as_bytes())))
+}
+
+/// Starts a proxied exchange for the held head: admission, a channel, the
+/// backend connection, the rewritten head and the body bytes already held
+/// in the channel's buffer. The state, and the held bytes it took.
+/// (What is lent apart because the held bytes borrow the services' pool.)
+fn start_proxy(
+    link: &mut Link,
+    req: &Request<'_>,
+    (held, head_len, small): (&[u8], usize, &[u8]),
+    line: &mut [u8],
+    (upstreams, cfg, now, draining): (&mut proxy::Upstreams, &ServeConfig, Instant, bool),
+    (addr, limit, decision): (std::net::SocketAddr, u64, Decision),
+) -> Result<(State, usize), HttpError> {
+    let admitted = proxy::admit(req, limit, &cfg.hosts)?;
+    let chan = upstreams.take().ok_or(HttpError::ServiceUnavailable)?;
+    let sock = match proxy::connect_to(addr) {
+        Ok(sock) => sock,
+        Err(e) => {
+            upstreams.give_back(chan);
+            return Err(e);
+        }
+    };
+    // Granted means the path is protected and the credentials were checked:
+    // the backend learns who, never the password.
+    let granted = decision == Decision::Granted;
+    let creds = if granted {
+        req.authorization.and_then(basic::parse)
+    } else {
+        None
+    };
+    let fw = proxy_head::Forwarding {
+        version: req.version,
+        peer: link.peer,
+        user: creds.as_ref().map(|c| c.user()),
+        drop_authorization: granted,
+    };
+    let buf = upstreams.buf_mut(&chan);
+    let held_body = (held.len() - head_len).min(usize::try_from(admitted.body).unwrap_or(usize::MAX));
+    let out = proxy_head::forward_request(&held[..head_len], buf, &fw).filter(|n| n + held_body <= buf.len());
+    let Some(out) = out else {
+        upstreams.give_back(chan);
+        return Err(HttpError::HeaderFieldsTooLarge);
+    };
+    buf[out..out + held_body].copy_from_slice(&held[head_len..head_len + held_body]);
+    let used = head_len + held_body;
+    let keep_rest = link.input.rest_fits(used, small);
+    link.served += 1;
+    let persist = req.keep_alive && keep_rest && link.served < MAX_REQUESTS_PER_CONNECTION && !draining;
+    let body_left = admitted.body - held_body as u64;
+    if admitted.expects_continue && held_body == 0 {
+        // RFC 9110 §10.1.1: the client waits for this before sending the
+        // body. A fresh response buffer takes 25 bytes; if it does not, the
+        // client sends the body after its own wait anyway.
+        const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+        let _ = link.transport.send(CONTINUE, Segment::Last);
+    }
+    link.upstream = Some(Upstream { sock, chan });
+    let log = start_log(held, line, 0);
+    let next = State::Forwarding(Forwarding {
+        fwd: Forward::new(out + held_body, body_left, req.method == Method::Head, req.version),
+        wait: (Side::Backend, Want::Write),
+        ex: Exchange {
+            len: 0,
+            inline_body: 0,
+            then: if persist {
+                Connection::KeepAlive
+            } else {
+                Connection::Close
+            },
+            log,
+        },
+        version: req.version,
+        deadline: now + cfg.proxy.timeout,
+    });
+    Ok((next, if keep_rest { used } else { held.len() }))
+}
+
+/// A proxied request answered with an error of warden's (502, 504) before
+/// any of a response went out; the connection then closes.
+fn proxy_error(e: HttpError, mut ex: Exchange, version: Version, resp: &mut [u8], sh: &Services) -> State {
+    let common = Common {
+        version,
+        ..Common::closing(&sh.date.imf, &sh.cfg.headers)
+    };
+    let plan = response::plan(resp, Answer::Error(e, response::Reply::Full), &common);
+    ex.log.status = plan.status;
+    writing(plan, ex.log, None, sh)
+}
+
+impl Forwarding {
+    fn forward(&mut self, link: &mut Link, resp: &mut [u8], sh: &mut Services) -> Step {
+        let Some(up) = link.upstream.as_ref() else {
+            return Step::Close;
+        };
+        let buf = sh.upstreams.buf_mut(&up.chan);
+        match self.fwd.step(&link.transport, &up.sock, buf) {
+            Forwarded::Wait(side, want) => {
+                self.wait = (side, want);
+                self.deadline = sh.now + wait_limit(side, &sh.cfg);
+                Step::Wait
+            }
+            Forwarded::Answered { head, got, body_unread } => {
+                let close = self.ex.then == Connection::Close
+                    || body_unread
+                    || head.framing == Framing::UntilClose
+                    || sh.draining;
+                let half = buf.len() / 2;
+                let (backend_head, client_head) = buf.split_at_mut(half);
+                let relaying = proxy_head::Relaying {
+                    close,
+                    version: self.version,
+                    headers: &sh.cfg.headers,
+                };
+                let relay = proxy_head::relay_response(&backend_head[..head.len], client_head, &relaying)
+                    .ok_or(HttpError::BadGateway)
+                    .and_then(|n| Relay::new(buf, half, half + n, &head, got));
+                let relay = match relay {
+                    Ok(relay) => relay,
+                    Err(e) => return Step::To(proxy_error(e, self.ex, self.version, resp, sh)),
+                };
+                let mut ex = self.ex;
+                ex.log.status = head.status;
+                ex.then = if close {
+                    Connection::Close
+                } else {
+                    Connection::KeepAlive
+                };
+                Step::To(State::Relaying(Relaying {
+                    relay,
+                    wait: (Side::Client, Want::Write),
+                    ex,
+                    deadline: sh.now + sh.cfg.write_timeout,
+                }))
+            }
+            Forwarded::Failed(e) => Step::To(proxy_error(e, self.ex, self.version, resp, sh)),
+            Forwarded::ClientGone => Step::Close,
+        }
+    }
+}
+
+impl Relaying {
+    fn relay(&mut self, link: &mut Link, line: &[u8], sh: &mut Services) -> Step {
+        let Some(up) = link.upstream.as_ref() else {
+            return Step::Close;
+        };
+        let buf = sh.upstreams.buf_mut(&up.chan);
+        let progress = self.relay.step(&link.transport, &up.sock, buf);
+        self.ex.log.sent = self.relay.body_sent;
+        match progress {
+            Relayed::Wait(side, want) => {
+                self.wait = (side, want);
+                self.deadline = sh.now + wait_limit(side, &sh.cfg);
+                Step::Wait
+            }
+            Relayed::Done => finish(self.ex, link, line, sh),
+            // `end` logs what was sent; the client sees the connection close.
+            Relayed::Cut => Step::Close,
+        }
+    }
+}
+
+/// How long a proxied exchange waits for one side to make progress.
+fn wait_limit(side: Side, cfg: &ServeConfig) -> crate::clock::Duration {
+    match side {
+        Side::Client => cfg.write_timeout,
+        Side::Backend => cfg.proxy.timeout,
+    }
 }
 
 /// Answers bytes that cannot be served with an error, then closes.

@@ -62,6 +62,7 @@ pub mod listen;
 pub mod logger;
 pub mod mime;
 pub mod path;
+pub mod proxy;
 pub mod range;
 pub mod request;
 pub mod response;

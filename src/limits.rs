@@ -218,6 +218,31 @@ pub const MAX_SHA_CRYPT_ROUNDS: u32 = 500_000;
 /// a router core; every step up doubles it).
 pub const MAX_BCRYPT_COST: u32 = 16;
 
+/// `--proxy` routes accepted.
+pub const MAX_PROXY_ROUTES: usize = 8;
+
+/// `--proxy-max-body` limits accepted.
+pub const MAX_BODY_LIMITS: usize = 8;
+
+/// Proxied requests in flight (each holds a backend socket and a channel of
+/// `PROXY_BUF` bytes); more at once get 503 with Retry-After. An admin UI
+/// makes a few API calls at a time; 64 × 16 KiB = 1 MiB, touched only when used.
+pub const MAX_PROXIED: usize = build_usize(option_env!("WARDEN_MAX_PROXIED"), 64);
+
+/// A proxied request's buffer: its head and body go to the backend through
+/// it, the response comes back through it. The backend's response head is
+/// read into the first half and rewritten into the second, so a head of up
+/// to `PROXY_BUF / 2` bytes is relayed (502 beyond); bodies use all of it.
+pub const PROXY_BUF: usize = build_usize(option_env!("WARDEN_PROXY_BUF"), 16 * 1024);
+
+/// `--max-body` default: a settings form or JSON document is a few hundred
+/// bytes; a firmware upload's prefix gets its own limit.
+pub const DEFAULT_MAX_BODY: u64 = 64 * 1024;
+
+/// `--proxy-timeout` default: connecting to the backend and waiting for its
+/// response head; also the longest stall inside a backend's response body.
+pub const DEFAULT_PROXY_TIMEOUT: Duration = Duration::from_millis(30_000);
+
 /// Descriptors besides two per connection: stdio, listeners, root, reserve,
 /// signal fd, a directory walked during path resolution, and the file cache.
 pub const SPARE_FDS: usize = 16 + MAX_LISTENERS + 2 * FILE_CACHE_ENTRIES;
@@ -265,5 +290,10 @@ const _: () = assert!(
     LARGE_HEAD_BUFS >= 1 && LARGE_HEAD_BUFS <= 255,
     "WARDEN_LARGE_HEAD_BUFS: 1 to 255"
 );
+const _: () = assert!(
+    PROXY_BUF >= HEAD_BUF_LARGE + 2048 && PROXY_BUF <= 1 << 20,
+    "WARDEN_PROXY_BUF: room for the largest request head, its added fields and held body bytes; at most 1 MiB"
+);
+const _: () = assert!(MAX_PROXIED <= 4096, "WARDEN_MAX_PROXIED: 0 (no proxy) to 4096");
 const _: () = assert!(SEND_CHUNK >= 4096, "WARDEN_SEND_CHUNK: at least 4096");
 const _: () = assert!(FILE_CACHE_ENTRIES <= 1024, "WARDEN_FILE_CACHE_ENTRIES: 0 (off) to 1024");

@@ -226,6 +226,7 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
         } else {
             LandlockMode::BestEffort
         },
+        connect_ports: backend_ports(&cfg),
     };
     let report =
         confine::confine(&plan).map_err(|e| Stop::Confinement(Confinement(format!("confinement failed: {e}"))))?;
@@ -355,6 +356,15 @@ fn stop_signals() -> Result<OwnedFd, Fatal> {
 }
 
 /// Each connection may hold two descriptors (socket and file). Raises the
+/// The `--proxy` backends' ports, each once: what Landlock lets the server
+/// connect to.
+fn backend_ports(cfg: &Config) -> Vec<u16> {
+    let mut ports: Vec<u16> = cfg.serve.proxy.routes.iter().map(|r| r.addr.port()).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
 /// soft RLIMIT_NOFILE as far as needed (up to the hard limit); if that is not
 /// enough, serves fewer connections rather than failing accepts later.
 fn fit_descriptor_limit(slots: usize) -> usize {

@@ -125,6 +125,17 @@ pub fn clean(raw: &[u8]) -> Result<CleanPath, HttpError> {
     Ok(out)
 }
 
+/// Whether a clean path lies under a normalised prefix (`--protect`,
+/// `--proxy`): equal, or followed by `/` (segment boundary: `/api` covers
+/// `/api/x`, not `/apix`). Without regard to case: a FAT or exFAT web root
+/// (a USB stick) opens `/ADMIN/x` as `/admin/x`, and a prefix both
+/// protected and proxied is matched the same way by both.
+pub fn under(path: &[u8], prefix: &[u8]) -> bool {
+    path.len() >= prefix.len()
+        && path[..prefix.len()].eq_ignore_ascii_case(prefix)
+        && (path.len() == prefix.len() || path[prefix.len()] == b'/' || prefix == b"/")
+}
+
 /// What `fstat` told us about an open file, kept for headers and validators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileMeta {

@@ -26,7 +26,7 @@ impl<'a> HeadWriter<'a> {
         }
     }
 
-    fn put(&mut self, bytes: &[u8]) -> &mut Self {
+    pub fn put(&mut self, bytes: &[u8]) -> &mut Self {
         let end = self.len.checked_add(bytes.len());
         match end.and_then(|end| self.buf.get_mut(self.len..end)) {
             Some(dst) => {
@@ -38,7 +38,7 @@ impl<'a> HeadWriter<'a> {
         self
     }
 
-    fn num(&mut self, mut v: u64) -> &mut Self {
+    pub fn num(&mut self, mut v: u64) -> &mut Self {
         let mut digits = [0u8; 20];
         let mut i = digits.len();
         loop {
@@ -84,8 +84,8 @@ pub enum Reply {
 impl Reply {
     pub fn to(method: Method) -> Reply {
         match method {
-            Method::Get => Reply::Full,
             Method::Head => Reply::HeadOnly,
+            Method::Get | Method::Options | Method::OtherKnown | Method::Unknown => Reply::Full,
         }
     }
 }

@@ -9,10 +9,11 @@
 use crate::clock::Instant;
 use crate::config::ServeConfig;
 use crate::encoding;
+use crate::error::HttpError;
 use crate::filecache::{FileCache, Lookup, Source};
 use crate::mime;
 use crate::path;
-use crate::request::Request;
+use crate::request::{BodyFraming, Method, Request};
 use crate::response::{Answer, Reply, Representation};
 use std::os::fd::BorrowedFd;
 
@@ -31,6 +32,9 @@ pub fn resolve<'r, 'b>(
     files: &mut FileCache,
     now: Instant,
 ) -> Routed<'r, 'b> {
+    if let Some(e) = file_request_error(req) {
+        return refused(req, e);
+    }
     let found = path::clean(req.path).and_then(|clean| {
         let gzip_ok = encoding::accepts_gzip(&req.accept_encoding);
         let found = files.lookup(root, &clean, &cfg.index, gzip_ok, now)?;
@@ -62,8 +66,26 @@ pub fn resolve<'r, 'b>(
     }
 }
 
+/// What a file route refuses before looking for the file: a method other
+/// than GET or HEAD (405 if RFC 9110 defines it, 501 if unknown), and any
+/// request body, which a file route never reads (413 for a Content-Length
+/// body; 400 for a transfer coding, RFC 9112 §6.1, rather than guess where
+/// the body ends).
+pub fn file_request_error(req: &Request<'_>) -> Option<HttpError> {
+    match req.method {
+        Method::Get | Method::Head => {}
+        Method::Options | Method::OtherKnown => return Some(HttpError::MethodNotAllowed),
+        Method::Unknown => return Some(HttpError::NotImplemented),
+    }
+    match req.body {
+        BodyFraming::None | BodyFraming::Length(0) => None,
+        BodyFraming::Length(_) => Some(HttpError::ContentTooLarge),
+        BodyFraming::Chunked | BodyFraming::OtherCoding => Some(HttpError::BadRequest),
+    }
+}
+
 /// A request the access decision refused: its error, and no file.
-pub fn refused<'r, 'b>(req: &'r Request<'b>, e: crate::error::HttpError) -> Routed<'r, 'b> {
+pub fn refused<'r, 'b>(req: &'r Request<'b>, e: HttpError) -> Routed<'r, 'b> {
     Routed {
         answer: Answer::Error(e, Reply::to(req.method)),
         source: None,

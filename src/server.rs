@@ -51,6 +51,15 @@ pub struct Server {
     drain_deadline: Option<Instant>,
 }
 
+/// Why a connection's state machine runs.
+#[derive(Clone, Copy)]
+enum Wake {
+    /// poll reported its socket (or a verification it waits for advanced).
+    Ready,
+    /// Its deadline passed.
+    Deadline,
+}
+
 /// pollfd entries before the connections: the stop descriptor, then listeners.
 const STOP_INDEX: usize = 0;
 
@@ -207,12 +216,13 @@ impl Server {
                 continue;
             }
             let slot = self.poll_slots[k];
-            self.drive(slot);
+            self.drive(slot, Wake::Ready);
         }
     }
 
-    /// Runs one connection's state machine and frees its slot if it ended.
-    fn drive(&mut self, slot: usize) {
+    /// Runs one connection's state machine (poll reported its socket, or
+    /// its deadline passed) and frees its slot if it ended.
+    fn drive(&mut self, slot: usize, wake: Wake) {
         let Some(conn) = self.conns[slot].as_mut() else {
             return;
         };
@@ -221,7 +231,11 @@ impl Server {
             line: self.line.get_mut(slot),
             resp: self.resp.get_mut(slot),
         };
-        if conn.on_ready(bufs, &mut self.services) == Fate::Closed {
+        let fate = match wake {
+            Wake::Ready => conn.on_ready(bufs, &mut self.services),
+            Wake::Deadline => conn.on_deadline(bufs, &mut self.services),
+        };
+        if fate == Fate::Closed {
             self.close(slot);
         }
     }
@@ -245,16 +259,17 @@ impl Server {
         self.services.logins.advance(VERIFY_SLICE, now);
         for slot in 0..self.conns.len() {
             if self.conns[slot].as_ref().is_some_and(Conn::is_verifying) {
-                self.drive(slot);
+                self.drive(slot, Wake::Ready);
             }
         }
     }
 
-    /// Closes every connection whose deadline has passed.
+    /// Lets every connection whose deadline has passed act on it (a proxied
+    /// request answers 504), or closes it.
     fn expire(&mut self, now: Instant) {
         for slot in 0..self.conns.len() {
             if self.conns[slot].as_ref().is_some_and(|c| c.interest().1 <= now) {
-                self.close(slot);
+                self.drive(slot, Wake::Deadline);
             }
         }
     }
@@ -270,7 +285,7 @@ impl Server {
                         // The request often arrives with the handshake: try it now,
                         // in a turn of its own (filecache.rs: it may postdate poll).
                         self.services.files.new_turn();
-                        self.drive(slot);
+                        self.drive(slot, Wake::Ready);
                     }
                     None => self.refuse(stream),
                 },

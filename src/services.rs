@@ -10,7 +10,8 @@ use crate::clock::Instant;
 use crate::config::ServeConfig;
 use crate::date::DateCache;
 use crate::filecache::FileCache;
-use crate::limits::FALLBACK_BUF;
+use crate::limits::{FALLBACK_BUF, MAX_PROXIED};
+use crate::proxy::Upstreams;
 use std::os::fd::OwnedFd;
 
 pub struct Services {
@@ -33,12 +34,16 @@ pub struct Services {
     pub log: AccessLog,
     /// Protected prefixes, credentials, verifications in progress.
     pub logins: Logins,
+    /// The proxy's channels (none unless `--proxy` is given).
+    pub upstreams: Upstreams,
 }
 
 impl Services {
     /// Everything allocated now, once: pages are touched only when used.
     pub fn new(cfg: ServeConfig, root: OwnedFd, log: AccessLog, now: Instant, wall_secs: i64) -> Services {
+        let channels = if cfg.proxy.routes.is_empty() { 0 } else { MAX_PROXIED };
         Services {
+            upstreams: Upstreams::new(channels),
             root,
             cfg,
             now,

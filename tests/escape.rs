@@ -153,6 +153,8 @@ fn probe_child() {
         } else {
             warden::confine::LandlockMode::Off
         },
+        // As `--proxy /api=127.0.0.1:BACKEND` asks: connect to that port only.
+        connect_ports: vec![arg["backend"].parse().unwrap()],
     };
     let confined = warden::confine::confine(&plan).expect("confinement");
     for line in confined.lines() {
@@ -198,6 +200,11 @@ fn probe_child() {
     report(
         "tcp_connect",
         std::net::TcpStream::connect(("127.0.0.1", port)).map(drop),
+    );
+    let backend: u16 = arg["backend"].parse().unwrap();
+    report(
+        "tcp_connect_backend",
+        std::net::TcpStream::connect(("127.0.0.1", backend)).map(drop),
     );
     report("tcp_bind_new_port", TcpListener::bind("127.0.0.1:0").map(drop));
     report("tcp_bind_privileged", TcpListener::bind("127.0.0.1:1").map(drop));
@@ -404,9 +411,11 @@ fn run_probe(landlock: bool, exec: &str) -> ProbeRun {
     let root = make_root(&tag);
     let target = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = target.local_addr().unwrap().port();
+    let backend_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let backend = backend_listener.local_addr().unwrap().port();
     let mut victim = spawn_victim();
     let spec = format!(
-        "root={};landlock={};port={port};victim={};exec={exec}",
+        "root={};landlock={};port={port};backend={backend};victim={};exec={exec}",
         root.0.display(),
         if landlock { "on" } else { "off" },
         victim.id()
@@ -632,9 +641,10 @@ fn escape_setuid_0_denied() {
     }
 }
 
-// Landlock ABI >= 4: no TCP connect (e.g. to a local admin service).
+// Landlock ABI >= 4: no TCP connect (e.g. to a local admin service) but to
+// the --proxy backend's port.
 #[test]
-fn escape_tcp_connect_denied_by_landlock() {
+fn escape_tcp_connect_denied_by_landlock_but_to_the_backend() {
     if !require_root() {
         return;
     }
@@ -642,6 +652,7 @@ fn escape_tcp_connect_denied_by_landlock() {
         return;
     }
     landlocked().denied("tcp_connect");
+    landlocked().allowed("tcp_connect_backend");
     // The barrier is Landlock's: without it the connect works.
     no_landlock().allowed("tcp_connect");
 }

@@ -115,15 +115,9 @@ impl Logins {
         }
     }
 
-    /// Whether `path` (clean, decoded) lies in a protected prefix. Compared
-    /// without regard to case: a FAT or exFAT web root (a USB stick) opens
-    /// `/ADMIN/x` as `/admin/x`.
+    /// Whether `path` (clean, decoded) lies in a protected prefix (`path::under`).
     fn is_protected(&self, path: &[u8]) -> bool {
-        self.protect.iter().any(|p| {
-            path.len() >= p.len()
-                && path[..p.len()].eq_ignore_ascii_case(p)
-                && (path.len() == p.len() || path[p.len()] == b'/' || p.as_slice() == b"/")
-        })
+        self.protect.iter().any(|p| path::under(path, p))
     }
 
     /// The access step for credentials, for a request from `peer`.

@@ -12,8 +12,8 @@
 //! any failure is fatal; the report is then compared against the plan.
 
 use landlock::{
-    ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, PathBeneath, Ruleset, RulesetAttr, RulesetCreatedAttr,
-    RulesetStatus, Scope,
+    ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, NetPort, PathBeneath, Ruleset, RulesetAttr,
+    RulesetCreatedAttr, RulesetStatus, Scope,
 };
 use nix::errno::Errno;
 use nix::libc;
@@ -57,6 +57,9 @@ pub struct Plan<'a> {
     /// RLIMIT_FSIZE: 0, or the bound a log file on stdout/stderr may reach.
     pub fsize: u64,
     pub landlock: LandlockMode,
+    /// TCP ports the server may connect to (the `--proxy` backends); with
+    /// Landlock ABI ≥ 4 every other connect is denied.
+    pub connect_ports: Vec<u16>,
 }
 
 /// A confinement step that failed: the message names the step and the errno.
@@ -116,6 +119,8 @@ pub struct Report {
     /// (name, soft, hard)
     pub rlimits: Vec<(&'static str, u64, u64)>,
     pub landlock: LandlockState,
+    /// The ports connect is allowed to (the plan's).
+    pub connect_ports: Vec<u16>,
 }
 
 /// Runs the confinement sequence, in this fixed order, each step fatal on
@@ -305,8 +310,8 @@ pub fn kernel_landlock_abi() -> i32 {
 
 /// Read-only web root and nothing else: every filesystem right this kernel's
 /// ABI knows is handled, only ReadFile and ReadDir are granted beneath the
-/// root; TCP bind and connect are handled with no port allowed (ABI ≥ 4; the
-/// listeners are already bound); signals and abstract unix sockets are scoped
+/// root; TCP bind and connect are handled, with connect allowed only to the
+/// `--proxy` backends' ports (ABI ≥ 4; the listeners are already bound); signals and abstract unix sockets are scoped
 /// to the domain (ABI ≥ 6).
 fn apply_landlock(plan: &Plan<'_>) -> Result<LandlockState, ConfineError> {
     if plan.landlock == LandlockMode::Off {
@@ -336,13 +341,19 @@ fn apply_landlock(plan: &Plan<'_>) -> Result<LandlockState, ConfineError> {
         ruleset = ruleset.scope(Scope::AbstractUnixSocket | Scope::Signal).map_err(err)?;
     }
     let read = AccessFs::ReadFile | AccessFs::ReadDir;
-    let status = ruleset
+    let mut created = ruleset
         .create()
         .map_err(err)?
         .add_rule(PathBeneath::new(plan.root, read))
-        .map_err(err)?
-        .restrict_self()
         .map_err(err)?;
+    if abi_num >= 4 {
+        for &port in &plan.connect_ports {
+            created = created
+                .add_rule(NetPort::new(port, AccessNet::ConnectTcp))
+                .map_err(err)?;
+        }
+    }
+    let status = created.restrict_self().map_err(err)?;
     let status = match status.ruleset {
         RulesetStatus::FullyEnforced => Enforcement::Full,
         RulesetStatus::PartiallyEnforced => Enforcement::Partial,
@@ -409,6 +420,7 @@ fn read_report(plan: &Plan<'_>, landlock: LandlockState) -> Result<Report, Confi
         no_new_privs: step("PR_GET_NO_NEW_PRIVS", nix::sys::prctl::get_no_new_privs())?,
         rlimits,
         landlock,
+        connect_ports: plan.connect_ports.clone(),
     })
 }
 
@@ -449,7 +461,12 @@ impl Report {
                     Enforcement::Partial => "partially enforced",
                     Enforcement::None => "not enforced",
                 };
-                let net = if *abi >= 4 { ", TCP bind/connect denied" } else { "" };
+                let ports: Vec<String> = self.connect_ports.iter().map(u16::to_string).collect();
+                let net = match (*abi >= 4, ports.is_empty()) {
+                    (false, _) => String::new(),
+                    (true, true) => ", TCP bind/connect denied".to_string(),
+                    (true, false) => format!(", TCP bind denied, connect only to port {}", ports.join(", ")),
+                };
                 let scope = if *abi >= 6 {
                     ", signals and abstract sockets scoped"
                 } else {

@@ -16,11 +16,38 @@ use fields::{parse_content_length, parse_host, split_target, target_byte_ok};
 use heapless::Vec;
 use version::parse_other_version;
 
-/// The methods warden serves (RFC 9110 §9.3.1, §9.3.2).
+/// A request's method, as far as warden tells them apart. Files are served
+/// to GET and HEAD (RFC 9110 §9.3.1, §9.3.2); a proxied prefix forwards any
+/// method, and lets OPTIONS through its CSRF rule like GET and HEAD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     Get,
     Head,
+    Options,
+    /// Another method RFC 9110 defines, or PATCH (RFC 5789): 405 on files.
+    OtherKnown,
+    /// A method token warden does not know: 501 on files (RFC 9110 §15.6.2).
+    Unknown,
+}
+
+impl Method {
+    /// Safe methods (RFC 9110 §9.2.1) and OPTIONS: no CSRF check on a proxy.
+    pub fn is_safe(self) -> bool {
+        matches!(self, Method::Get | Method::Head | Method::Options)
+    }
+}
+
+/// How a request says its body is framed (RFC 9112 §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// No Content-Length, no Transfer-Encoding: no body (§6.3 rule 6).
+    None,
+    /// `Content-Length: n` (n may be 0).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`, alone.
+    Chunked,
+    /// Another transfer coding, or several: warden decodes none (501).
+    OtherCoding,
 }
 
 /// The protocol versions warden speaks (RFC 9112 §2.3).
@@ -56,6 +83,17 @@ pub struct Request<'b> {
     /// The Host field's host part (port dropped, an IPv6 literal in its
     /// brackets), if a Host field was sent (RFC 9110 §7.2).
     pub host: Option<&'b [u8]>,
+    /// How the body is framed; Content-Length with Transfer-Encoding never
+    /// gets this far (400, RFC 9112 §6.3: the smuggling pair).
+    pub body: BodyFraming,
+    /// `Origin` and `Referer` if each was sent once (a proxy's CSRF rule).
+    pub origin: Option<&'b [u8]>,
+    pub referer: Option<&'b [u8]>,
+    /// The Expect field's value; a repeated one reads as an expectation
+    /// nobody meets (417 on a proxied prefix).
+    pub expect: Option<&'b [u8]>,
+    /// An Upgrade field was sent (a WebSocket handshake, say).
+    pub upgrade: bool,
 }
 
 impl<'b> Request<'b> {
@@ -76,6 +114,11 @@ impl<'b> Request<'b> {
             accept_encoding: Vec::new(),
             host: None,
             authorization: None,
+            body: BodyFraming::None,
+            origin: None,
+            referer: None,
+            expect: None,
+            upgrade: false,
         }
     }
 }
@@ -91,8 +134,9 @@ pub enum Parsed<'b> {
     Complete(Request<'b>, usize),
 }
 
-/// Methods RFC 9110 defines (and PATCH, RFC 5789): known, but not allowed here → 405.
-const KNOWN_METHODS: [&str; 7] = ["POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+/// Methods RFC 9110 defines (and PATCH, RFC 5789) besides GET, HEAD, OPTIONS:
+/// known, so 405 on a file rather than 501.
+const KNOWN_METHODS: [&str; 5] = ["POST", "PUT", "DELETE", "TRACE", "PATCH"];
 
 /// Parses a request head from the start of `buf`.
 pub fn parse(buf: &[u8]) -> Result<Parsed<'_>, HttpError> {
@@ -135,8 +179,14 @@ pub(super) fn typed<'b>(
     let method = match method {
         "GET" => Method::Get,
         "HEAD" => Method::Head,
-        m if KNOWN_METHODS.contains(&m) => return Err(HttpError::MethodNotAllowed),
-        _ => return Err(HttpError::NotImplemented),
+        // Asterisk-form asks about the server as a whole (RFC 9110 §9.3.7),
+        // and CONNECT's target is authority-form: no route serves or
+        // forwards either, so both are 405 whatever the target.
+        "OPTIONS" if target == "*" => return Err(HttpError::MethodNotAllowed),
+        "CONNECT" => return Err(HttpError::MethodNotAllowed),
+        "OPTIONS" => Method::Options,
+        m if KNOWN_METHODS.contains(&m) => Method::OtherKnown,
+        _ => Method::Unknown,
     };
     let target = target.as_bytes();
     if target.len() > MAX_TARGET_LEN {
@@ -153,7 +203,9 @@ pub(super) fn typed<'b>(
     let mut content_length = None;
     let (mut close, mut keep_alive) = (false, false);
     let (mut ims, mut ius, mut range, mut if_range) = (Single::Absent, Single::Absent, Single::Absent, Single::Absent);
-    let mut authorization = Single::Absent;
+    let (mut authorization, mut origin, mut referer, mut expect) =
+        (Single::Absent, Single::Absent, Single::Absent, Single::Absent);
+    let mut transfer_codings = 0;
     for h in fields {
         let name = h.name.as_bytes();
         let value = h.value.trim_ascii();
@@ -171,8 +223,14 @@ pub(super) fn typed<'b>(
             }
             content_length = Some(parse_content_length(value)?);
         } else if is("transfer-encoding") {
-            // RFC 9112 §6.1: we read no request bodies; refuse rather than guess framing.
-            return Err(HttpError::BadRequest);
+            // RFC 9112 §6.1: only `chunked` alone is recognised; every other
+            // coding (or a list) is one warden cannot decode.
+            transfer_codings += 1;
+            req.body = if value.eq_ignore_ascii_case(b"chunked") && transfer_codings == 1 {
+                BodyFraming::Chunked
+            } else {
+                BodyFraming::OtherCoding
+            };
         } else if is("connection") {
             for option in value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
                 close |= option.eq_ignore_ascii_case(b"close");
@@ -194,8 +252,23 @@ pub(super) fn typed<'b>(
             if_range.add(value);
         } else if is("authorization") {
             authorization.add(value);
+        } else if is("origin") {
+            origin.add(value);
+        } else if is("referer") {
+            referer.add(value);
+        } else if is("expect") {
+            expect.add(value);
+        } else if is("upgrade") {
+            req.upgrade = true;
         }
     }
+    req.origin = origin.value();
+    req.referer = referer.value();
+    req.expect = match expect {
+        Single::Absent => None,
+        Single::Once(v) => Some(v),
+        Single::Repeated => Some(b"repeated"),
+    };
     // Singletons sent twice are ignored, not refused: RFC 9110 §13.1.3 and
     // §13.1.4 say a date conditional whose value is a list MUST be ignored;
     // §14.2 lets an invalid Range be ignored (as `range::parse` does); and a
@@ -218,8 +291,12 @@ pub(super) fn typed<'b>(
     if version == Version::Http11 && hosts != 1 || hosts > 1 {
         return Err(HttpError::BadRequest);
     }
-    if content_length.unwrap_or(0) > 0 {
-        return Err(HttpError::ContentTooLarge);
+    // RFC 9112 §6.3: both framings at once is how requests are smuggled
+    // past a proxy; refused whatever the route.
+    match (content_length, req.body) {
+        (Some(_), BodyFraming::Chunked | BodyFraming::OtherCoding) => return Err(HttpError::BadRequest),
+        (Some(n), _) => req.body = BodyFraming::Length(n),
+        (None, _) => {}
     }
     // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
     req.keep_alive = !close && (version == Version::Http11 || keep_alive);
@@ -270,9 +347,15 @@ mod tests {
         }
     }
 
+    /// The error a request for a file gets: from parsing, or from the file
+    /// route's own rules (methods, bodies).
     fn error(raw: &str) -> HttpError {
         match parse(raw.as_bytes()) {
             Err(e) => e,
+            Ok(Parsed::Complete(r, _)) => match crate::route::file_request_error(&r) {
+                Some(e) => e,
+                None => panic!("{raw:?} → {r:?}"),
+            },
             other => panic!("{raw:?} → {other:?}"),
         }
     }
@@ -314,6 +397,8 @@ mod tests {
     fn rfc9110_method_and_version_errors() {
         for (raw, want) in [
             ("POST / HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::MethodNotAllowed),
+            ("OPTIONS / HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::MethodNotAllowed),
+            ("CONNECT h:443 HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::MethodNotAllowed),
             ("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::MethodNotAllowed),
             ("BREW / HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::NotImplemented),
             ("get / HTTP/1.1\r\nHost: a\r\n\r\n", HttpError::NotImplemented),
@@ -365,7 +450,7 @@ mod tests {
             ("GET / HTTP/1.2\r\nHost: a\r\nHost: a\r\n\r\n", HttpError::BadRequest),
             ("POST / HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::MethodNotAllowed),
             ("BREW / HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::NotImplemented),
-            ("OPTIONS /a\"b HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::MethodNotAllowed),
+            ("OPTIONS /a\"b HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::BadRequest),
             ("GET /a\"b HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::BadRequest),
             ("GET /a\x7fb HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::BadRequest),
             ("G\tET / HTTP/1.2\r\nHost: a\r\n\r\n", HttpError::BadRequest),
