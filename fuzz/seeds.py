@@ -198,6 +198,31 @@ CONN_E2E = {
     "garbage": e2e(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(40)) + b"\r\n\r\n"),
 }
 
+# First byte: the piece size the message is also fed in.
+CHUNKED = {
+    "simple": b"\x01" + b"5\r\nhello\r\n0\r\n\r\n",
+    "ext_trailer": b"\x03" + b"a;x=\"y\"\r\n0123456789\r\n0\r\nX-Sum: 1\r\n\r\nGET / HTTP/1.1\r\n",
+    "bare_lf": b"\x02" + b"5\nhello\n0\n\n",
+    "huge_size": b"\x07" + b"ffffffffffffffffff\r\n",
+    "long_ext": b"\x40" + b"1;" + b"e" * 300 + b"\r\nx\r\n0\r\n\r\n",
+}
+
+# First byte even: a client's request head; odd: a backend's response head
+# (1 mod 4: to an HTTP/1.1 request, 3 mod 4: to HTTP/1.0).
+PROXY_HEADS = {
+    "post_json": b"\x00" + head("/api/settings", "POST", fields=(H, ("Origin", "http://router.lan"),
+                                ("Content-Type", "application/json"), ("Content-Length", "17"))),
+    "hop_fields": b"\x02" + head("/api/x", "PUT", fields=(H, ("Connection", "X-A, Content-Length, keep-alive"),
+                                ("X-A", "1"), ("Keep-Alive", "5"), ("TE", "trailers"), ("Content-Length", "3"))),
+    "spoofed": b"\x04" + head("/api/x", fields=(H, ("X-Forwarded-For", "6.6.6.6"), ("Forwarded", "for=x"),
+                             ("X-Remote-User", "root"), ("Authorization", "Basic YTpi"))),
+    "http10": b"\x06" + head("/api", "GET", "HTTP/1.0", ()),
+    "resp_length": b"\x01HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+    "resp_chunked": b"\x05HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: X-H\r\nX-H: 1\r\n\r\n",
+    "resp_http10": b"\x03HTTP/1.0 404 Not Found\r\nKeep-Alive: timeout=5\r\n\r\n",
+    "resp_both": b"\x01HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+}
+
 
 def write(target, seeds):
     d = os.path.join(HERE, "corpus", target)
@@ -217,3 +242,5 @@ write("accept_encoding", ACCEPT_ENCODING)
 write("conn_e2e", CONN_E2E)
 write("auth_header", AUTH_HEADER)
 write("credentials_file", CREDENTIALS_FILE)
+write("chunked", CHUNKED)
+write("proxy_heads", PROXY_HEADS)

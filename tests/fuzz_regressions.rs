@@ -43,6 +43,16 @@ fn complete_heads_are_origin_form_and_parse_the_same_alone() {
 }
 
 #[test]
+fn chunked_framing_is_judged_the_same_whole_or_in_pieces() {
+    replay("chunked", fuzz_props::chunked);
+}
+
+#[test]
+fn proxied_heads_parse_again_without_hop_by_hop_fields() {
+    replay("proxy_heads", fuzz_props::proxy_heads);
+}
+
+#[test]
 fn single_ranges_lie_within_the_representation() {
     replay("range", fuzz_props::range);
 }

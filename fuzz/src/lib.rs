@@ -698,3 +698,139 @@ pub fn credentials_file(data: &[u8]) {
         );
     }
 }
+
+/// `chunked`: `ChunkScanner::feed` never panics, never claims more bytes
+/// than it was given, and judges a message the same whether it arrives whole
+/// or in pieces (the first byte picks the piece size): same verdict, same
+/// end. Bytes after the end are not the message's.
+pub fn chunked(data: &[u8]) {
+    use warden::proxy::chunked::ChunkScanner;
+    let Some((&step, msg)) = data.split_first() else {
+        return;
+    };
+    let whole = {
+        let mut s = ChunkScanner::new();
+        s.feed(msg).map(|n| (n, s.is_done()))
+    };
+    if let Ok((n, done)) = whole {
+        assert!(n <= msg.len());
+        assert!(done || n == msg.len(), "stopped at {n} of {} without an end", msg.len());
+    }
+    let mut s = ChunkScanner::new();
+    let mut used = 0;
+    let mut pieces = Ok(());
+    for piece in msg.chunks(usize::from(step).max(1)) {
+        match s.feed(piece) {
+            Ok(n) => {
+                assert!(n <= piece.len());
+                used += n;
+                if s.is_done() {
+                    break;
+                }
+            }
+            Err(e) => {
+                pieces = Err(e);
+                break;
+            }
+        }
+    }
+    match (whole, pieces) {
+        (Ok((n, done)), Ok(())) => assert_eq!((n, done), (used, s.is_done()), "whole vs pieces"),
+        (Err(_), Err(_)) => {}
+        (w, p) => panic!("whole {w:?}, in pieces of {step}: {p:?}"),
+    }
+}
+
+/// `proxy_heads`: the heads that cross the proxy. The first byte picks the
+/// direction. A request head that `request::parse` accepts is rewritten into
+/// one that parses again, as the same method and target, with exactly one
+/// X-Forwarded-For (warden's), the client's Content-Length kept and no
+/// Transfer-Encoding, Connection other than `close`, or X-Remote-User. A
+/// backend's response head that `parse_response` accepts is rewritten into
+/// one that parses with the same status and no hop-by-hop field.
+pub fn proxy_heads(data: &[u8]) {
+    use warden::proxy::head::{self, Forwarding, Relaying};
+    use warden::request::Version;
+    let Some((&which, bytes)) = data.split_first() else {
+        return;
+    };
+    let mut out = vec![0u8; limits::PROXY_BUF];
+    let hop = ["transfer-encoding", "keep-alive", "te", "trailer", "upgrade"];
+    if which % 2 == 0 {
+        let Ok(Parsed::Complete(req, n)) = parse(bytes) else {
+            return;
+        };
+        let fw = Forwarding {
+            version: req.version,
+            peer: IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)),
+            user: None,
+            drop_authorization: which % 4 == 0,
+        };
+        let Some(len) = head::forward_request(&bytes[..n], &mut out, &fw) else {
+            panic!("a head of {n} bytes did not fit {} bytes", out.len());
+        };
+        let mut fields = [httparse::EMPTY_HEADER; 64];
+        let mut again = httparse::Request::new(&mut fields);
+        match again.parse(&out[..len]) {
+            Ok(httparse::Status::Complete(m)) => assert_eq!(m, len),
+            other => panic!("forwarded head {other:?}: {:?}", String::from_utf8_lossy(&out[..len])),
+        }
+        let count = |name: &str| {
+            again
+                .headers
+                .iter()
+                .filter(|h| h.name.eq_ignore_ascii_case(name))
+                .count()
+        };
+        assert_eq!(count("x-forwarded-for"), 1);
+        assert_eq!(count("x-remote-user"), 0);
+        assert_eq!(count("connection"), 1);
+        for h in hop {
+            assert_eq!(count(h), 0, "{h}");
+        }
+        let cl = |fields: &[httparse::Header<'_>]| {
+            fields
+                .iter()
+                .filter(|h| h.name.eq_ignore_ascii_case("content-length"))
+                .map(|h| h.value.trim_ascii().to_vec())
+                .collect::<Vec<_>>()
+        };
+        let mut orig_fields = [httparse::EMPTY_HEADER; 64];
+        let (start, line) = warden::request::request_line(bytes);
+        let fields_at = start + line + if bytes.get(start + line) == Some(&b'\r') { 2 } else { 1 };
+        if let Ok(httparse::Status::Complete((_, orig))) =
+            httparse::parse_headers(&bytes[fields_at..n], &mut orig_fields)
+        {
+            assert_eq!(cl(again.headers), cl(orig), "Content-Length changed");
+        }
+    } else {
+        let version = if which % 4 == 1 {
+            Version::Http11
+        } else {
+            Version::Http10
+        };
+        let Ok(Some(parsed)) = head::parse_response(bytes, false, version) else {
+            return;
+        };
+        let r = Relaying {
+            close: which % 8 < 4,
+            version,
+            headers: b"X-Frame-Options: DENY\r\n",
+        };
+        let half = out.len() / 2;
+        let Some(len) = head::relay_response(&bytes[..parsed.len], &mut out, &r) else {
+            assert!(parsed.len > half / 2, "a {}-byte head did not fit", parsed.len);
+            return;
+        };
+        let mut fields = [httparse::EMPTY_HEADER; 80];
+        let mut again = httparse::Response::new(&mut fields);
+        match again.parse(&out[..len]) {
+            Ok(httparse::Status::Complete(m)) => assert_eq!(m, len),
+            other => panic!("relayed head {other:?}: {:?}", String::from_utf8_lossy(&out[..len])),
+        }
+        assert_eq!(again.code, Some(parsed.status));
+        for h in ["keep-alive", "te", "trailer", "upgrade"] {
+            assert!(!again.headers.iter().any(|f| f.name.eq_ignore_ascii_case(h)), "{h}");
+        }
+    }
+}
