@@ -3,7 +3,8 @@
 //! A counting global allocator counts allocations made on the server's thread
 //! only. The server runs in-process; after a warm-up, 1,200 requests of every
 //! kind (keep-alive and not; 200, 304, 206, 404, 301, 400, HEAD, gzip,
-//! pipelined, a large head that borrows a large buffer) must not allocate.
+//! pipelined, a large head that borrows a large buffer, proxied requests and
+//! bodies, a backend that is down) must not allocate.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use warden::access_log::AccessLog;
 use warden::auth::{Logins, credentials};
 use warden::config::{HostPolicy, ServeConfig};
+use warden::proxy::{ProxyConfig, Route};
 use warden::server::Server;
 
 struct Counting;
@@ -90,7 +92,14 @@ fn read_response(c: &mut Client, head: bool) -> (u16, Vec<u8>) {
                 .lines()
                 .find_map(|l| l.strip_prefix("Content-Length: "))
                 .map_or(0, |v| v.parse::<usize>().unwrap());
-            let body = if head || status == 304 { 0 } else { len };
+            let mut body = if head || status == 304 { 0 } else { len };
+            if text.contains("Transfer-Encoding: chunked") {
+                // The test backend's chunked bodies end in the first last-chunk.
+                match got[end + 4..].windows(5).position(|w| w == b"0\r\n\r\n") {
+                    Some(p) => body = p + 5,
+                    None => body = usize::MAX / 2,
+                }
+            }
             if got.len() >= end + 4 + body {
                 c.pending = got.split_off(end + 4 + body);
                 return (status, got);
@@ -108,6 +117,50 @@ fn connect(addr: SocketAddr) -> Client {
     let s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     Client { s, pending: Vec::new() }
+}
+
+/// A backend on its own threads (not counted): reads a head and its
+/// Content-Length body, answers `/api/chunked` chunked, everything else with
+/// a Content-Length body, then closes (warden asked `Connection: close`).
+fn backend() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut s = s;
+                let mut got = Vec::new();
+                let mut buf = [0u8; 4096];
+                let end = loop {
+                    if let Some(p) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break p + 4;
+                    }
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                };
+                let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length: "))
+                    .map_or(0, |v| v.trim().parse().unwrap());
+                while got.len() < end + len {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let resp: &[u8] = if head.starts_with("get /api/chunked") {
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+                } else {
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}"
+                };
+                let _ = s.write_all(resp);
+            });
+        }
+    });
+    addr
 }
 
 /// `admin:Hello world!` may see /admin (SHA-crypt's published $6$ test vector).
@@ -176,6 +229,24 @@ fn round(addr: SocketAddr, etag: &str) -> usize {
             200,
         ),
     ];
+    // Proxied: a GET, a POST with a body (its Origin this device's), a
+    // chunked response, and a backend that is down (502, then close).
+    cases.push((
+        "GET /api/status HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(),
+        false,
+        200,
+    ));
+    cases.push((
+        "POST /api/settings HTTP/1.1\r\nHost: router.lan\r\nOrigin: http://router.lan\r\nContent-Length: 9\r\n\r\n{\"a\":123}"
+            .into(),
+        false,
+        200,
+    ));
+    cases.push((
+        "GET /api/chunked HTTP/1.1\r\nHost: router.lan\r\n\r\n".into(),
+        false,
+        200,
+    ));
     if r < 4 {
         // A wrong password: a verification and a 401 (4 of them, counted ones
         // included; a 5th failure would throttle this address).
@@ -214,6 +285,13 @@ fn round(addr: SocketAddr, etag: &str) -> usize {
         421
     );
     n += 1;
+    // The backend of /down is not listening: 502 and close.
+    let mut c = connect(addr);
+    assert_eq!(
+        exchange(&mut c, b"GET /down/x HTTP/1.1\r\nHost: router.lan\r\n\r\n", false).0,
+        502
+    );
+    n += 1;
     // A bad request: 400 and close.
     let mut c = connect(addr);
     assert_eq!(
@@ -230,9 +308,25 @@ fn no_allocation_per_request_after_warm_up() {
     let listener = warden::listen::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop_read, stop_write) = nix::unistd::pipe().unwrap();
+    let down = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut proxy = ProxyConfig::none();
+    proxy.routes = vec![
+        Route {
+            prefix: b"/api".to_vec(),
+            addr: backend(),
+        },
+        Route {
+            prefix: b"/down".to_vec(),
+            addr: down,
+        },
+    ];
     let cfg = ServeConfig {
         cache_control: Some(b"max-age=60".to_vec()),
         hosts: HostPolicy::Listed(vec![b"router.lan".to_vec()]),
+        proxy,
         ..ServeConfig::with_defaults(64)
     };
     // Access-log lines go through the process's log sink, here to /dev/null.
