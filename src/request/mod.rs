@@ -293,6 +293,11 @@ pub(super) fn typed<'b>(
     }
     // RFC 9112 §6.3: both framings at once is how requests are smuggled
     // past a proxy; refused whatever the route.
+    // HTTP/1.0 has no transfer codings (§6.1: faulty framing), either.
+    let coded = matches!(req.body, BodyFraming::Chunked | BodyFraming::OtherCoding);
+    if coded && version == Version::Http10 {
+        return Err(HttpError::BadRequest);
+    }
     match (content_length, req.body) {
         (Some(_), BodyFraming::Chunked | BodyFraming::OtherCoding) => return Err(HttpError::BadRequest),
         (Some(n), _) => req.body = BodyFraming::Length(n),
