@@ -1,8 +1,65 @@
-/* Warden demo web UI: nav highlighting, form validation, demo messages. */
+/* Warden demo web UI: nav highlighting, live status, settings and firmware
+   upload through warden's proxy to the demo backend (/api/...). No inline
+   script or style anywhere: the Content-Security-Policy forbids them. */
 (function () {
   'use strict';
 
-  var DEMO = 'Demo only: nothing is saved.';
+  var FIELDS = ['hostname', 'lan_ip', 'netmask', 'dhcp_start', 'dhcp_end', 'ssid', 'channel'];
+
+  // fetch with the page's login (the browser sends the Basic credentials it
+  // holds for this site); the answer's JSON, or an Error with its message.
+  function api(method, path, body, type) {
+    var init = { method: method, credentials: 'same-origin', headers: {} };
+    if (body !== undefined) {
+      init.body = body;
+      init.headers['Content-Type'] = type;
+    }
+    return fetch(path, init).then(function (r) {
+      return r.text().then(function (text) {
+        var data = null;
+        try { data = JSON.parse(text); } catch (e) { data = null; }
+        if (!r.ok) throw new Error((data && data.error) || (r.status + ' ' + r.statusText));
+        return data;
+      });
+    });
+  }
+
+  function ready() {
+    document.body.setAttribute('data-state', 'ready');
+  }
+
+  function setText(id, text) {
+    var el = document.getElementById(id);
+    if (el) el.textContent = text;
+  }
+
+  function duration(s) {
+    var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600);
+    var m = Math.floor(s % 3600 / 60), sec = s % 60;
+    var two = function (n) { return (n < 10 ? '0' : '') + n; };
+    return (d ? d + (d === 1 ? ' day, ' : ' days, ') : '') + two(h) + ':' + two(m) + ':' + two(sec);
+  }
+
+  // Status page: live values, refreshed every 5 s.
+  if (document.getElementById('st-uptime')) {
+    var stMsg = document.getElementById('st-msg');
+    var refresh = function () {
+      return api('GET', '/api/status').then(function (st) {
+        setText('st-hostname', st.hostname);
+        setText('st-uptime', duration(st.uptime_s));
+        setText('st-load', st.load.map(function (x) { return x.toFixed(2); }).join(', '));
+        setText('st-mem', Math.round(st.mem_available_kib / 1024) + ' MiB of ' +
+          Math.round(st.mem_total_kib / 1024) + ' MiB');
+        setText('st-user', st.user || '(not logged in)');
+        stMsg.hidden = true;
+      }, function (err) {
+        stMsg.textContent = 'Status unavailable: ' + err.message;
+        stMsg.hidden = false;
+      });
+    };
+    refresh().then(ready, ready);
+    setInterval(refresh, 5000);
+  }
 
   // Highlight the nav link for the current page.
   var page = location.pathname.split('/').pop() || 'index.html';
@@ -58,8 +115,16 @@
   }
 
   var net = document.getElementById('net-form');
+  var fill = function (settings) {
+    FIELDS.forEach(function (name) {
+      if (net.elements[name] && settings[name] !== undefined) net.elements[name].value = settings[name];
+    });
+  };
   if (net) {
-    var netMsg = document.getElementById('net-msg');
+    var netMsg = document.getElementById('net-result');
+    api('GET', '/api/settings').then(fill, function (err) {
+      show(netMsg, 'Error: cannot load the settings: ' + err.message, true);
+    }).then(ready, ready);
     net.addEventListener('submit', function (e) {
       e.preventDefault();
       clearErrors(net);
@@ -100,23 +165,45 @@
         fail(f.ssid, 'SSID must be 1 to 32 bytes.'); ok = false;
       }
 
-      if (ok) show(netMsg, 'Settings are valid. ' + DEMO, false);
-      else show(netMsg, 'Please fix the highlighted fields.', true);
+      if (!ok) {
+        show(netMsg, 'Error: please fix the highlighted fields.', true);
+        return;
+      }
+      var settings = {};
+      FIELDS.forEach(function (name) { settings[name] = f[name].value.trim(); });
+      api('POST', '/api/settings', JSON.stringify(settings), 'application/json').then(function (saved) {
+        fill(saved);
+        show(netMsg, 'Saved.', false);
+      }, function (err) {
+        show(netMsg, 'Error: ' + err.message, true);
+      });
     });
-    net.addEventListener('reset', function () {
+    net.addEventListener('reset', function (e) {
+      e.preventDefault();
       clearErrors(net);
       netMsg.hidden = true;
+      api('GET', '/api/settings').then(fill);
     });
   }
 
   var fw = document.getElementById('fw-form');
   if (fw) {
-    var fwMsg = document.getElementById('fw-msg');
+    var fwMsg = document.getElementById('fw-result');
     fw.addEventListener('submit', function (e) {
       e.preventDefault();
       var file = fw.elements.image.files[0];
-      if (!file) show(fwMsg, 'Choose a firmware image first. ' + DEMO, true);
-      else show(fwMsg, 'Would upgrade with "' + file.name + '" (' + file.size + ' bytes). ' + DEMO, false);
+      if (!file) {
+        show(fwMsg, 'Error: choose a firmware image first.', true);
+        return;
+      }
+      show(fwMsg, 'Uploading "' + file.name + '" (' + file.size + ' bytes)…', false);
+      api('POST', '/api/firmware', file, 'application/octet-stream').then(function (r) {
+        show(fwMsg, 'Checked "' + file.name + '": size ' + r.size + ' bytes, SHA-256 ' + r.sha256 +
+          ' (the demo stores nothing).', false);
+      }, function (err) {
+        show(fwMsg, 'Error: ' + err.message, true);
+      });
     });
   }
+  if (!document.getElementById('st-uptime') && !net) ready();
 })();
