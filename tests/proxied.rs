@@ -626,7 +626,11 @@ fn big_bodies_stream_both_ways_with_flat_memory() {
         peak = peak.max(rss());
     }
     assert_eq!(read_response(&mut up, false).status, 200);
-    assert!(peak <= before + 1024, "RSS grew from {before} KiB to {peak} KiB");
+    // Under qemu-user the process's RSS is the emulator's too (its code cache
+    // grows while it translates): the bytes are checked there, the memory here.
+    if !common::skip_under_emulator("RSS of a proxied 100 MiB download and 50 MiB upload") {
+        assert!(peak <= before + 1024, "RSS grew from {before} KiB to {peak} KiB");
+    }
 }
 
 #[test]
