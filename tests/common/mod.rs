@@ -10,6 +10,7 @@
 //!   [`skip_under_emulator`] covers what qemu-user (cross/test) cannot do.
 #![allow(dead_code)]
 
+pub mod backend;
 pub mod http1;
 
 use std::fmt;
