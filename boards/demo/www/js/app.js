@@ -1,15 +1,18 @@
 /* Warden demo web UI: nav highlighting, live status, settings and firmware
    upload through warden's proxy to the demo backend (/api/...). No inline
-   script or style anywhere: the Content-Security-Policy forbids them. */
+   script or style anywhere: the Content-Security-Policy forbids them.
+   <body data-state="ready"> is set once a page's initial fetch has completed
+   (the browser test waits for it). */
 (function () {
   'use strict';
 
-  var FIELDS = ['hostname', 'lan_ip', 'netmask', 'dhcp_start', 'dhcp_end', 'ssid', 'channel'];
+  var MAX_FIRMWARE = 64 * 1024 * 1024; // warden's --proxy-max-body /api/firmware=64M in the demo
 
   // fetch with the page's login (the browser sends the Basic credentials it
-  // holds for this site); the answer's JSON, or an Error with its message.
+  // holds for this site): the answer's JSON, or an Error with the backend's
+  // message ({"error": "..."}) or the HTTP status.
   function api(method, path, body, type) {
-    var init = { method: method, credentials: 'same-origin', headers: {} };
+    var init = { method: method, credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } };
     if (body !== undefined) {
       init.body = body;
       init.headers['Content-Type'] = type;
@@ -18,9 +21,15 @@
       return r.text().then(function (text) {
         var data = null;
         try { data = JSON.parse(text); } catch (e) { data = null; }
-        if (!r.ok) throw new Error((data && data.error) || (r.status + ' ' + r.statusText));
+        if (!r.ok) {
+          throw new Error((data && typeof data.error === 'string' && data.error) ||
+            (r.status + (r.statusText ? ' ' + r.statusText : '')));
+        }
+        if (data === null || typeof data !== 'object') throw new Error('the answer is not JSON');
         return data;
       });
+    }, function () {
+      throw new Error('no answer from the server (connection failed or closed)');
     });
   }
 
@@ -33,6 +42,16 @@
     if (el) el.textContent = text;
   }
 
+  function show(el, text, bad) {
+    el.textContent = text;
+    el.className = bad ? 'msg bad' : 'msg';
+    el.hidden = false;
+  }
+
+  function isNum(x) {
+    return typeof x === 'number' && isFinite(x);
+  }
+
   function duration(s) {
     var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600);
     var m = Math.floor(s % 3600 / 60), sec = s % 60;
@@ -40,25 +59,8 @@
     return (d ? d + (d === 1 ? ' day, ' : ' days, ') : '') + two(h) + ':' + two(m) + ':' + two(sec);
   }
 
-  // Status page: live values, refreshed every 5 s.
-  if (document.getElementById('st-uptime')) {
-    var stMsg = document.getElementById('st-msg');
-    var refresh = function () {
-      return api('GET', '/api/status').then(function (st) {
-        setText('st-hostname', st.hostname);
-        setText('st-uptime', duration(st.uptime_s));
-        setText('st-load', st.load.map(function (x) { return x.toFixed(2); }).join(', '));
-        setText('st-mem', Math.round(st.mem_available_kib / 1024) + ' MiB of ' +
-          Math.round(st.mem_total_kib / 1024) + ' MiB');
-        setText('st-user', st.user || '(not logged in)');
-        stMsg.hidden = true;
-      }, function (err) {
-        stMsg.textContent = 'Status unavailable: ' + err.message;
-        stMsg.hidden = false;
-      });
-    };
-    refresh().then(ready, ready);
-    setInterval(refresh, 5000);
+  function mib(kib) {
+    return Math.round(kib / 1024) + ' MiB';
   }
 
   // Highlight the nav link for the current page.
@@ -71,139 +73,252 @@
     }
   }
 
+  // ---------------------------------------------------------------- Status
+  // Live values from GET /api/status, refreshed every 5 s (the next request
+  // is scheduled when the previous one finished: never two in flight).
+  function statusPage() {
+    var msg = document.getElementById('st-msg');
+    var first = true;
+    var refresh = function () {
+      api('GET', '/api/status').then(function (st) {
+        setText('st-hostname', String(st.hostname));
+        setText('st-uptime', isNum(st.uptime_s) ? duration(Math.floor(st.uptime_s)) : '?');
+        setText('st-load', Array.isArray(st.load) && st.load.every(isNum) ?
+          st.load.map(function (x) { return x.toFixed(2); }).join(', ') : '?');
+        setText('st-mem', isNum(st.mem_available_kib) && isNum(st.mem_total_kib) ?
+          mib(st.mem_available_kib) + ' of ' + mib(st.mem_total_kib) : '?');
+        setText('st-user', typeof st.user === 'string' && st.user ? st.user : '(not logged in)');
+        if (isNum(st.settings_saved)) setText('st-saved', String(st.settings_saved));
+        msg.hidden = true;
+      }, function (err) {
+        show(msg, 'Error: status unavailable: ' + err.message, true);
+      }).then(function () {
+        if (first) {
+          first = false;
+          ready();
+        }
+        setTimeout(refresh, 5000);
+      });
+    };
+    refresh();
+  }
+
+  // ---------------------------------------------------------------- Network
   function ipToInt(s) {
-    var m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
+    var m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(s);
     if (!m) return null;
     var n = 0;
     for (var j = 1; j <= 4; j++) {
       var o = Number(m[j]);
-      if (o > 255 || (m[j].length > 1 && m[j][0] === '0')) return null;
+      if (o > 255) return null;
       n = n * 256 + o;
     }
     return n;
   }
 
-  function isMask(n) {
-    if (n === null || n === 0) return false;
-    var inv = 0xFFFFFFFF - n; // host bits must be contiguous low ones
-    return (inv & (inv + 1)) === 0;
+  function intToIp(n) {
+    return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
   }
 
-  function show(el, text, bad) {
-    el.textContent = text;
-    el.className = bad ? 'msg bad' : 'msg';
-    el.hidden = false;
+  // The prefix length of a contiguous netmask, or null.
+  function prefixOf(mask) {
+    if (mask === null) return null;
+    var inv = 0xFFFFFFFF - mask; // host bits must be contiguous low ones
+    if ((inv & (inv + 1)) !== 0) return null;
+    var p = 32;
+    while (inv > 0) { inv = Math.floor(inv / 2); p--; }
+    return p;
   }
 
-  function clearErrors(form) {
-    var old = form.querySelectorAll('.err');
-    for (var k = 0; k < old.length; k++) old[k].parentNode.removeChild(old[k]);
-    var bad = form.querySelectorAll('.invalid');
-    for (k = 0; k < bad.length; k++) {
-      bad[k].classList.remove('invalid');
-      bad[k].removeAttribute('aria-invalid');
-    }
+  function wholeNumber(s) {
+    return /^\d{1,9}$/.test(s) ? Number(s) : null;
   }
 
-  function fail(input, text) {
-    input.classList.add('invalid');
-    input.setAttribute('aria-invalid', 'true');
-    var p = document.createElement('p');
-    p.className = 'err';
-    p.textContent = text;
-    input.parentNode.insertBefore(p, input.nextSibling);
+  var LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+  function networkPage(form) {
+    var f = form.elements;
+    var result = document.getElementById('net-result');
+    var save = document.getElementById('net-save');
+    var pool = document.getElementById('dhcp-pool');
+
+    var clearErrors = function () {
+      var old = form.querySelectorAll('.err');
+      for (var k = 0; k < old.length; k++) old[k].parentNode.removeChild(old[k]);
+      var bad = form.querySelectorAll('.invalid');
+      for (k = 0; k < bad.length; k++) {
+        bad[k].classList.remove('invalid');
+        bad[k].removeAttribute('aria-invalid');
+      }
+    };
+
+    var fail = function (input, text) {
+      input.classList.add('invalid');
+      input.setAttribute('aria-invalid', 'true');
+      var p = document.createElement('p');
+      p.className = 'err';
+      p.textContent = text;
+      input.parentNode.insertBefore(p, input.nextSibling);
+    };
+
+    // The DHCP pool the fields describe, as a hint under them.
+    var showPool = function () {
+      var ip = ipToInt(f.lan_ip.value.trim());
+      var mask = ipToInt(f.netmask.value.trim());
+      var start = wholeNumber(f.dhcp_start.value.trim());
+      var limit = wholeNumber(f.dhcp_limit.value.trim());
+      var prefix = prefixOf(mask);
+      if (!f.dhcp_enabled.checked) {
+        pool.textContent = 'DHCP is off: LAN clients need static addresses.';
+      } else if (ip === null || prefix === null || start === null || limit === null || limit < 1) {
+        pool.textContent = '';
+      } else {
+        var net = ip - ip % Math.pow(2, 32 - prefix);
+        pool.textContent = 'Pool: ' + intToIp(net + start) + ' to ' + intToIp(net + start + limit - 1) +
+          ' (' + limit + (limit === 1 ? ' address)' : ' addresses)');
+      }
+    };
+
+    var fill = function (s) {
+      f.hostname.value = s.hostname;
+      f.lan_ip.value = s.lan_ip;
+      f.netmask.value = s.netmask;
+      f.dhcp_enabled.checked = s.dhcp_enabled === true;
+      f.dhcp_start.value = String(s.dhcp_start);
+      f.dhcp_limit.value = String(s.dhcp_limit);
+      showPool();
+    };
+
+    var load = function () {
+      save.disabled = true;
+      return api('GET', '/api/settings').then(function (s) {
+        fill(s);
+        save.disabled = false;
+      }, function (err) {
+        show(result, 'Error: cannot load the settings: ' + err.message, true);
+      });
+    };
+
+    // Checked here for quick feedback; the backend checks again and has the last word.
+    var collect = function () {
+      var ok = true;
+      var host = f.hostname.value.trim();
+      var ip = ipToInt(f.lan_ip.value.trim());
+      var mask = ipToInt(f.netmask.value.trim());
+      var prefix = prefixOf(mask);
+      var start = wholeNumber(f.dhcp_start.value.trim());
+      var limit = wholeNumber(f.dhcp_limit.value.trim());
+
+      if (host === '' || host.length > 63 || !host.split('.').every(function (l) { return LABEL.test(l); })) {
+        fail(f.hostname, 'Letters, digits and "-" in dot-separated labels, at most 63 characters.'); ok = false;
+      }
+      if (ip === null) { fail(f.lan_ip, 'Enter an IPv4 address, e.g. 192.168.1.1.'); ok = false; }
+      if (prefix === null || prefix < 8 || prefix > 30) {
+        fail(f.netmask, 'Enter a netmask from 255.0.0.0 to 255.255.255.252.'); ok = false;
+      }
+      if (start === null) { fail(f.dhcp_start, 'Enter a whole number.'); ok = false; }
+      if (limit === null) { fail(f.dhcp_limit, 'Enter a whole number.'); ok = false; }
+      if (ok) {
+        var size = Math.pow(2, 32 - prefix);
+        var hosts = size - 2;
+        var offset = ip % size;
+        if (offset === 0 || offset === size - 1) {
+          fail(f.lan_ip, 'This is the subnet\'s network or broadcast address.'); ok = false;
+        }
+        if (start < 1 || start > hosts) {
+          fail(f.dhcp_start, 'Must be from 1 to ' + hosts + ' for this netmask.'); ok = false;
+        } else if (limit < 1 || start + limit - 1 > hosts) {
+          fail(f.dhcp_limit, 'Must be from 1 to ' + (hosts - start + 1) + ' with this start.'); ok = false;
+        }
+      }
+      if (!ok) return null;
+      return {
+        hostname: host,
+        lan_ip: f.lan_ip.value.trim(),
+        netmask: f.netmask.value.trim(),
+        dhcp_enabled: f.dhcp_enabled.checked,
+        dhcp_start: start,
+        dhcp_limit: limit
+      };
+    };
+
+    form.addEventListener('input', showPool);
+    form.addEventListener('change', showPool);
+
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      clearErrors();
+      var settings = collect();
+      if (!settings) {
+        show(result, 'Error: please fix the highlighted fields.', true);
+        return;
+      }
+      save.disabled = true;
+      show(result, 'Saving…', false);
+      api('POST', '/api/settings', JSON.stringify(settings), 'application/json').then(function (saved) {
+        fill(saved);
+        show(result, 'Saved.', false);
+      }, function (err) {
+        show(result, 'Error: ' + err.message, true);
+      }).then(function () {
+        save.disabled = false;
+      });
+    });
+
+    // The Reload button: the backend's current settings again.
+    form.addEventListener('reset', function (e) {
+      e.preventDefault();
+      clearErrors();
+      result.hidden = true;
+      load();
+    });
+
+    load().then(ready);
+  }
+
+  // ---------------------------------------------------------------- Firmware
+  function firmwarePage(form) {
+    var input = document.getElementById('fw-file');
+    var button = document.getElementById('fw-upload');
+    var result = document.getElementById('fw-result');
+
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var file = input.files && input.files[0];
+      if (!file) {
+        show(result, 'Error: choose a firmware image first.', true);
+        return;
+      }
+      if (file.size === 0) {
+        show(result, 'Error: "' + file.name + '" is empty.', true);
+        return;
+      }
+      if (file.size > MAX_FIRMWARE) {
+        show(result, 'Error: "' + file.name + '" is ' + file.size + ' bytes; at most ' + MAX_FIRMWARE + ' bytes.', true);
+        return;
+      }
+      button.disabled = true;
+      show(result, 'Uploading "' + file.name + '" (' + file.size + ' bytes)…', false);
+      api('POST', '/api/firmware', file, 'application/octet-stream').then(function (r) {
+        if (!isNum(r.size) || typeof r.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.sha256)) {
+          throw new Error('unexpected answer from the backend');
+        }
+        var note = r.size === file.size ? '' : ' (the file has ' + file.size + ' bytes!)';
+        show(result, 'Checked "' + file.name + '": size ' + r.size + ' bytes, SHA-256 ' + r.sha256 + note +
+          '. The demo stores nothing.', r.size !== file.size);
+      }).then(null, function (err) {
+        show(result, 'Error: ' + err.message, true);
+      }).then(function () {
+        button.disabled = false;
+      });
+    });
+    ready(); // nothing to fetch first
   }
 
   var net = document.getElementById('net-form');
-  var fill = function (settings) {
-    FIELDS.forEach(function (name) {
-      if (net.elements[name] && settings[name] !== undefined) net.elements[name].value = settings[name];
-    });
-  };
-  if (net) {
-    var netMsg = document.getElementById('net-result');
-    api('GET', '/api/settings').then(fill, function (err) {
-      show(netMsg, 'Error: cannot load the settings: ' + err.message, true);
-    }).then(ready, ready);
-    net.addEventListener('submit', function (e) {
-      e.preventDefault();
-      clearErrors(net);
-      var f = net.elements;
-      var ip = ipToInt(f.lan_ip.value);
-      var mask = ipToInt(f.netmask.value);
-      var start = ipToInt(f.dhcp_start.value);
-      var end = ipToInt(f.dhcp_end.value);
-      var ok = true;
-
-      if (ip === null) { fail(f.lan_ip, 'Enter a valid IPv4 address.'); ok = false; }
-      if (!isMask(mask)) { fail(f.netmask, 'Enter a valid netmask, e.g. 255.255.255.0.'); ok = false; }
-      if (start === null) { fail(f.dhcp_start, 'Enter a valid IPv4 address.'); ok = false; }
-      if (end === null) { fail(f.dhcp_end, 'Enter a valid IPv4 address.'); ok = false; }
-
-      if (ok) {
-        var net0 = ip - (ip % (0xFFFFFFFF - mask + 1));
-        var bcast = net0 + (0xFFFFFFFF - mask);
-        if (ip === net0 || ip === bcast) {
-          fail(f.lan_ip, 'Address is the network or broadcast address.'); ok = false;
-        }
-        if (start <= net0 || start >= bcast) {
-          fail(f.dhcp_start, 'Start must be inside the LAN subnet.'); ok = false;
-        }
-        if (end <= net0 || end >= bcast) {
-          fail(f.dhcp_end, 'End must be inside the LAN subnet.'); ok = false;
-        } else if (end < start) {
-          fail(f.dhcp_end, 'End must not be below start.'); ok = false;
-        }
-        if (ok && ip >= start && ip <= end) {
-          fail(f.dhcp_start, 'Range must not include the LAN IP.'); ok = false;
-        }
-      }
-
-      var ssid = f.ssid.value;
-      var bytes = new TextEncoder().encode(ssid).length;
-      if (ssid.trim() === '' || bytes > 32) {
-        fail(f.ssid, 'SSID must be 1 to 32 bytes.'); ok = false;
-      }
-
-      if (!ok) {
-        show(netMsg, 'Error: please fix the highlighted fields.', true);
-        return;
-      }
-      var settings = {};
-      FIELDS.forEach(function (name) { settings[name] = f[name].value.trim(); });
-      api('POST', '/api/settings', JSON.stringify(settings), 'application/json').then(function (saved) {
-        fill(saved);
-        show(netMsg, 'Saved.', false);
-      }, function (err) {
-        show(netMsg, 'Error: ' + err.message, true);
-      });
-    });
-    net.addEventListener('reset', function (e) {
-      e.preventDefault();
-      clearErrors(net);
-      netMsg.hidden = true;
-      api('GET', '/api/settings').then(fill);
-    });
-  }
-
   var fw = document.getElementById('fw-form');
-  if (fw) {
-    var fwMsg = document.getElementById('fw-result');
-    fw.addEventListener('submit', function (e) {
-      e.preventDefault();
-      var file = fw.elements.image.files[0];
-      if (!file) {
-        show(fwMsg, 'Error: choose a firmware image first.', true);
-        return;
-      }
-      show(fwMsg, 'Uploading "' + file.name + '" (' + file.size + ' bytes)…', false);
-      api('POST', '/api/firmware', file, 'application/octet-stream').then(function (r) {
-        show(fwMsg, 'Checked "' + file.name + '": size ' + r.size + ' bytes, SHA-256 ' + r.sha256 +
-          ' (the demo stores nothing).', false);
-      }, function (err) {
-        show(fwMsg, 'Error: ' + err.message, true);
-      });
-    });
-  }
-  if (!document.getElementById('st-uptime') && !net) ready();
+  if (document.getElementById('st-uptime')) statusPage();
+  else if (net) networkPage(net);
+  else if (fw) firmwarePage(fw);
+  else ready();
 })();
