@@ -3,7 +3,8 @@
 # external.mk, warden/Config.in, warden/warden.mk), checked without a Buildroot tree,
 # since a board build must find, configure and install the package:
 #   warden.mk, Config.in  the required variables and symbols (grep); the BR2_EXTERNAL
-#                         glue files.
+#                         glue files; README's run-time settings (logins, Host names,
+#                         headers, proxy) per init system.
 #   Config.in             parsed by kconfiglib, with the two Buildroot symbols it uses
 #                         stubbed: no warnings, the dependency, the select, the defaults.
 #   warden.mk             run by make against a stub cargo-package: the cargo
@@ -29,6 +30,10 @@ need "$BR_MK" "warden.mk: cargo-package with local source, license, env, init sc
 need "$BR/README.md" "README.md: logins, Host names and headers set through the init system's file" \
     '--auth-file FILE' '--protect PREFIX' '--allow-host NAME' '--allow-any-host' "--header 'Name: value'" \
     'warden --hash-password' 'WARDEN_AUTH_FILE' 'WARDEN_HEADERS' 'WARDEN_OPTS=' '/etc/warden/htpasswd'
+need "$BR/README.md" "README.md: the proxy flags set through the init system's file" \
+    '--proxy PREFIX=ADDR:PORT' '--proxy-allow-remote' '--max-body BYTES' '--proxy-max-body PREFIX=BYTES' \
+    '--proxy-timeout S' '`WARDEN_PROXY`, `WARDEN_PROXY_MAX_BODY`' \
+    'WARDEN_OPTS="--auth-file /etc/warden/htpasswd --protect /api --proxy /api=127.0.0.1:9000 --proxy-max-body /api/firmware=64m"'
 need "$BR_CONFIG" "Config.in: BR2_PACKAGE_WARDEN on Rust-capable targets" \
     'config BR2_PACKAGE_WARDEN' 'depends on BR2_PACKAGE_HOST_RUSTC_TARGET_ARCH_SUPPORTS' \
     'select BR2_PACKAGE_HOST_RUSTC'

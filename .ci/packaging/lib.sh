@@ -2,9 +2,10 @@
 # Shared by .ci/check-packaging and the target files next to this one: the check
 # counters and their ok/FAIL/skip lines, the tools, the scratch directory, the warden
 # binary and a device-like web root, the warden processes a check starts (recorded by
-# pid, killed on exit if still running), waiting for a log line, credentials files
-# for --auth-file (make_auth_file, basic_auth), and http_get, the one HTTP client of
-# these checks. Sourced from the repository root under
+# pid, killed on exit if still running), the demo backend for --proxy (start_backend,
+# stopped on exit too), waiting for a log line, credentials files for --auth-file
+# (make_auth_file, basic_auth), and http_get/http_post, the HTTP client of these
+# checks. Sourced from the repository root under
 # `set -euo pipefail`; sourcing it creates the scratch directory and sets the EXIT trap
 # that removes it, and runs no check.
 #
@@ -15,7 +16,8 @@
 #   RUNTIME   1 when the runtime checks can run: root and an executable BIN (find_warden)
 #   HELP      warden --help's output, or empty without a binary         (find_warden)
 #   WWW       a web root like a device's: the demo pages, root-owned    (make_web_root)
-#   HTTP_RESPONSE, HTTP_STATUS_LINE, HTTP_HEADERS   the last http_get's answer
+#   BACKEND_PID  the last start_backend's demo backend                   (start_backend)
+#   HTTP_RESPONSE, HTTP_STATUS_LINE, HTTP_HEADERS   the last http_get's or http_post's answer
 
 export PATH="$PATH:/usr/sbin:/sbin"
 # shellcheck disable=SC2034 # REPO and the HTTP_* globals are read by the target files
@@ -34,12 +36,21 @@ chmod 755 "$SCRATCH"
 # warden processes a check started, by pid (record_pid); cleanup ends those still
 # running: only a warden (comm) serving a root under SCRATCH or the sandbox's /srv/www.
 started_pids=()
+# demo backends start_backend started, by pid; cleanup ends those still running
+# (only a process whose command line is that backend's).
+backend_pids=()
 cleanup() {
     local pid
     for pid in "${started_pids[@]}"; do
         [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = warden ] || continue
         if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qE -- "--root ($SCRATCH/|/srv/www )"; then
             kill -KILL "$pid" 2>/dev/null || true
+        fi
+    done
+    for pid in "${backend_pids[@]}"; do
+        [ -r "/proc/$pid/cmdline" ] || continue
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "boards/demo/backend/demo-backend.py --listen 127.0.0.1:"; then
+            kill -TERM "$pid" 2>/dev/null || true
         fi
     done
     rm -rf "$SCRATCH"
@@ -172,6 +183,23 @@ make_web_root() {
 
 # ---- helpers for the runtime checks -------------------------------------------
 
+# start_backend PORT LOG: the demo backend (boards/demo/backend/demo-backend.py, the
+# README's example of a --proxy backend) on 127.0.0.1:PORT, in the background, its
+# log in LOG; BACKEND_PID is its pid. Returns non-zero (the log in LOG) if it does
+# not say it listens within 5 s.
+# shellcheck disable=SC2034 # BACKEND_PID is read by the target files
+start_backend() {
+    /usr/bin/python3 "$REPO/boards/demo/backend/demo-backend.py" --listen "127.0.0.1:$1" 2>"$2" &
+    BACKEND_PID=$!
+    backend_pids+=("$BACKEND_PID")
+    wait_for "$2" "demo-backend: listening on 127.0.0.1:$1"
+}
+# stop_backend PID: SIGTERM to a backend start_backend started, and wait for it.
+stop_backend() {
+    kill -TERM "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
 # squash TEXT: TEXT on one line, runs of white space as one space.
 squash() { printf '%s' "$1" | tr -s '[:space:]' ' ' | sed 's/^ //; s/ $//'; }
 # free_port LO HI: a free local TCP port (nothing answers a connect), in [LO, HI).
@@ -225,8 +253,8 @@ basic_auth() { printf 'Authorization: Basic %s' "$(printf '%s:%s' "$1" "$2" | ba
 # http_get PORT PATH [HOST [FIELD]]: GET PATH from 127.0.0.1:PORT over HTTP/1.1 with
 # Host: HOST (default localhost) and FIELD, one more header line if given (e.g.
 # "Authorization: Basic ..."); Connection: close, the response read until the
-# server closes, 5 s at most. The one HTTP client of
-# these checks; runs in this shell (no $(...)) and sets
+# server closes, 5 s at most. With http_post, the HTTP client of these checks; both
+# run in this shell (no $(...)) and set
 #   HTTP_RESPONSE     all that came back, as received, and any connect or read error
 #                     (for failure messages)
 #   HTTP_STATUS_LINE  the status line, e.g. "HTTP/1.1 200 OK", without its CRLF
@@ -234,15 +262,34 @@ basic_auth() { printf 'Authorization: Basic %s' "$(printf '%s:%s' "$1" "$2" | ba
 # Returns non-zero, with HTTP_STATUS_LINE and HTTP_HEADERS empty, when the connection
 # fails or the head is not an HTTP/1.x status line and fields, each ending in CRLF, then
 # an empty line.
-# shellcheck disable=SC2034 # HTTP_STATUS_LINE and HTTP_HEADERS are read by the target files
 http_get() {
-    local head rest field=""
+    local field=""
     [ -z "${4:-}" ] || field=$4$'\r\n'
+    http_exchange "$1" "$(printf 'GET %s HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n.' \
+        "$2" "${3:-localhost}" "$field")" 0
+}
+# http_post PORT PATH BYTES [HOST [FIELD]]: POST PATH with a body of BYTES bytes ("x"),
+# Content-Type: application/octet-stream, Content-Length: BYTES, and an Origin naming
+# HOST (default localhost), as a browser's same-site upload has (warden's CSRF rule for
+# proxied requests); otherwise as http_get, the answer in the same globals.
+http_post() {
+    local field=""
+    [ -z "${5:-}" ] || field=$5$'\r\n'
+    http_exchange "$1" "$(printf 'POST %s HTTP/1.1\r\nHost: %s\r\nOrigin: http://%s\r\n%sContent-Type: application/octet-stream\r\nContent-Length: %s\r\nConnection: close\r\n\r\n.' \
+        "$2" "${4:-localhost}" "${4:-localhost}" "$field" "$3")" "$3"
+}
+# http_exchange PORT REQUEST BYTES: sends REQUEST (its head, ending in "." to keep its
+# CRLFs from $(...), dropped here) and BYTES bytes of body, then reads the response
+# and sets the HTTP_* globals as http_get says.
+# shellcheck disable=SC2034 # HTTP_STATUS_LINE and HTTP_HEADERS are read by the target files
+http_exchange() {
+    local head rest
     HTTP_RESPONSE="" HTTP_STATUS_LINE="" HTTP_HEADERS=""
     HTTP_RESPONSE=$(
         exec 2>&1 # a connect or read error goes into HTTP_RESPONSE, for the failure message
         exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-        printf 'GET %s HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n' "$2" "${3:-localhost}" "$field" >&3
+        printf '%s' "${2%.}" >&3
+        if [ "$3" -gt 0 ]; then head -c "$3" /dev/zero | tr '\0' x >&3 || true; fi
         timeout 5 cat <&3 || exit
         printf . # keeps the response's last CRLF from $(...)
     ) || return 1

@@ -7,14 +7,17 @@
 #                  variables, Build/Prepare's copy, Package/warden/install's layout.
 #   warden.init    sh -n, shellcheck, and start_service run against stub
 #                  config_*/procd_* functions with the shipped UCI config, with its
-#                  login/Host/header examples uncommented, and with one setting every
-#                  option (lists of two, a single option for a list, header values
-#                  with spaces and quotes): the procd instances and exact argv; a
-#                  missing auth file reported; each flag known to warden --help; that
-#                  command line passing warden --check (with a real credentials file).
+#                  login/Host/header/proxy examples uncommented, and with one setting
+#                  every option (lists of two, a single option for a list, header
+#                  values with spaces and quotes, proxy routes and body limits): the
+#                  procd instances and exact argv; a missing auth file reported; each
+#                  flag known to warden --help; that command line passing warden
+#                  --check (with a real credentials file; Landlock's connect ports
+#                  are the backends' when the kernel has ABI 4).
 #   warden.config  every option present, and each one read by warden.init; no login
-#                  set by default, the auth file under /etc/warden/ (not the web root),
-#                  which the package's keep.d file keeps across sysupgrade.
+#                  and no proxy set by default, the auth file under /etc/warden/ (not
+#                  the web root), which the package's keep.d file keeps across
+#                  sysupgrade.
 # Sourced by .ci/check-packaging after lib.sh (REPO, SCRATCH, BIN, RUNTIME, HELP, WWW).
 # shellcheck disable=SC2016 # literal $(...) make and shell text in single quotes
 
@@ -66,6 +69,9 @@ need "$OW_INIT" "warden.init: procd service reading UCI" \
     'append_value "$cfg" auth_file --auth-file' 'append_list "$cfg" protect --protect' \
     'append_list "$cfg" allow_host --allow-host' 'append_list "$cfg" header --header' \
     'append_switch "$cfg" allow_any_host --allow-any-host' 'procd_set_param file "$auth_file"' \
+    'append_list "$cfg" proxy --proxy' 'append_value "$cfg" max_body --max-body' \
+    'append_list "$cfg" proxy_max_body --proxy-max-body' 'append_value "$cfg" proxy_timeout --proxy-timeout' \
+    'append_switch "$cfg" proxy_allow_remote --proxy-allow-remote' \
     'procd_open_instance' 'procd_set_param command /usr/sbin/warden' \
     'procd_set_param stderr 1' 'procd_set_param respawn' 'procd_close_instance' \
     'service_triggers()' 'procd_add_reload_trigger warden'
@@ -80,6 +86,22 @@ need "$OW_CONF" "warden.config: logins, Host names, headers (examples commented 
     "#option allow_any_host '0'" "#list header 'X-Frame-Options: SAMEORIGIN'" \
     "#list header \"Content-Security-Policy: default-src 'self'" "#list header 'Referrer-Policy:'" \
     'warden --hash-password'
+need "$OW_CONF" "warden.config: proxy to a local backend (examples commented out), LuCI recipe" \
+    "#list proxy '/api=127.0.0.1:9000'" "#option proxy_allow_remote '0'" "#option max_body '64k'" \
+    "#list proxy_max_body '/api/firmware=64m'" "#option proxy_timeout '30'" \
+    "uci set uhttpd.main.listen_http='127.0.0.1:8080'" "uci add_list warden.main.proxy='/cgi-bin=127.0.0.1:8080'"
+need boards/openwrt/README.md "README.md: proxy options in the table, 'Proxy to a local backend' with the LuCI recipe" \
+    '| `list proxy`, `list proxy_max_body` | `--proxy`, `--proxy-max-body`, once per entry, in order |' \
+    '| `max_body`, `proxy_timeout` | `--max-body`, `--proxy-timeout` |' \
+    '| `proxy_allow_remote` (boolean) | `--proxy-allow-remote` |' '### Proxy to a local backend' \
+    "uci set uhttpd.main.listen_http='127.0.0.1:8080'" "uci add_list warden.main.proxy='/cgi-bin=127.0.0.1:8080'" \
+    "uci add_list warden.main.proxy='/ubus=127.0.0.1:8080'" "proxy_max_body='/cgi-bin/cgi-upload=64m'"
+# Nothing is proxied by default: the proxy options are commented examples only.
+if grep -nE "^[[:space:]]*(option|list) (proxy|proxy_max_body|proxy_allow_remote|max_body|proxy_timeout) " "$OW_CONF"; then
+    fail "warden.config: no proxy, proxy_max_body, proxy_allow_remote, max_body or proxy_timeout set by default (nothing proxied)"
+else
+    ok "warden.config: no proxy, proxy_max_body, proxy_allow_remote, max_body or proxy_timeout set by default (nothing proxied)"
+fi
 # No login (and so no password) is set in the shipped config: only commented examples.
 if grep -nE "^[[:space:]]*(option|list) (auth_file|protect) " "$OW_CONF"; then
     fail "warden.config: no auth_file or protect set by default (no default login)"
@@ -284,10 +306,10 @@ reload trigger warden"
 # A credentials file outside the web root, as the config's comment says to make it.
 OW_AUTH=$SCRATCH/etc-warden/htpasswd
 make_auth_file "$OW_AUTH" admin 'router pass'
-# The shipped config with its login, Host and header examples uncommented (the
-# auth file moved to the scratch one).
+# The shipped config with its login, Host, header and proxy examples uncommented
+# (the auth file moved to the scratch one).
 sed -E -e "s|option root '/www'|option root '$WWW'|" \
-    -e 's/^([[:space:]]*)#((option|list) (auth_file|protect|allow_host|allow_any_host|header) )/\1\2/' \
+    -e 's/^([[:space:]]*)#((option|list) (auth_file|protect|allow_host|allow_any_host|header|proxy|proxy_allow_remote|max_body|proxy_max_body|proxy_timeout) )/\1\2/' \
     -e "s|option auth_file '/etc/warden/htpasswd'|option auth_file '$OW_AUTH'|" \
     "$OW_CONF" >"$SCRATCH/uci-examples"
 cat >"$SCRATCH/uci-full" <<EOF
@@ -318,6 +340,14 @@ config warden 'full'
 	list header "Content-Security-Policy: default-src 'self'; img-src 'self' data:"
 	list header 'Permissions-Policy: camera=(),  microphone=()'
 	list header 'Referrer-Policy:'
+	list proxy '/cgi-bin/luci=127.0.0.1:8080'
+	list proxy '/api=[::1]:9000'
+	list proxy '/remote=192.0.2.10:80'
+	option proxy_allow_remote 'yes'
+	option max_body '128k'
+	list proxy_max_body '/cgi-bin/luci/upload=64m'
+	list proxy_max_body '/api/firmware=16M'
+	option proxy_timeout '20'
 
 config warden 'single'
 	option enabled '1'
@@ -328,6 +358,9 @@ config warden 'single'
 	option allow_host 'router.lan'
 	option allow_any_host '1'
 	option header 'X-Frame-Options: SAMEORIGIN'
+	option proxy '/api=127.0.0.1:9000'
+	option proxy_max_body '/api/firmware=64m'
+	option proxy_allow_remote '0'
 
 config warden 'off'
 	option enabled '0'
@@ -375,8 +408,10 @@ for sh in dash "busybox sh"; do
     fi
     # The lists and the header values with spaces and quotes, argument by argument.
     got=$(run_init "$sh" "$SCRATCH/uci-examples" | instance_argv main | tr '\n' '|')
-    expect_eq "warden.init ($sh): shipped login/Host/header examples uncommented -> exact argv" "$got" \
-        "/usr/sbin/warden|--root|$WWW|--listen|0.0.0.0:80|--listen|[::]:80|--auth-file|$OW_AUTH|--protect|/admin|--protect|/cgi-bin|--allow-host|openwrt.lan|--allow-host|router.lan|--header|X-Frame-Options: SAMEORIGIN|--header|Content-Security-Policy: default-src 'self'; img-src 'self' data:|--header|Referrer-Policy:|"
+    expect_eq "warden.init ($sh): shipped login/Host/header/proxy examples uncommented -> exact argv" "$got" \
+        "/usr/sbin/warden|--root|$WWW|--listen|0.0.0.0:80|--listen|[::]:80|--auth-file|$OW_AUTH|--protect|/admin|--protect|/cgi-bin|--allow-host|openwrt.lan|--allow-host|router.lan|--header|X-Frame-Options: SAMEORIGIN|--header|Content-Security-Policy: default-src 'self'; img-src 'self' data:|--header|Referrer-Policy:|--proxy|/api=127.0.0.1:9000|--max-body|64k|--proxy-max-body|/api/firmware=64m|--proxy-timeout|30|"
+    got=$(run_init "$sh" "$SCRATCH/uci-shipped" | instance_argv main | grep -E -- '^--(proxy|max-body)' || true)
+    expect_eq "warden.init ($sh): shipped config -> no --proxy, --max-body or --proxy-* flag (nothing proxied by default)" "$got" ""
 done
 # The command line of instance "full": every option, as warden flags.
 full_cmd=()
@@ -387,12 +422,16 @@ want_full=(/usr/sbin/warden --root "$WWW" --listen 127.0.0.1:0 --listen 127.0.0.
     --protect /admin --protect /cgi-bin/luci --allow-host router.lan --allow-host openwrt.lan
     --header "X-Frame-Options: SAMEORIGIN" --header "Content-Security-Policy: default-src 'self'; img-src 'self' data:"
     --header "Permissions-Policy: camera=(),  microphone=()" --header "Referrer-Policy:"
+    --proxy /cgi-bin/luci=127.0.0.1:8080 --proxy "/api=[::1]:9000" --proxy /remote=192.0.2.10:80
+    --max-body 128k --proxy-max-body /cgi-bin/luci/upload=64m --proxy-max-body /api/firmware=16M
+    --proxy-timeout 20 --proxy-allow-remote
     --strict --require-landlock --quiet --no-sendfile)
-expect_eq "warden.init: a config setting every option (lists of two, headers with spaces and quotes) -> every flag, values intact" \
+expect_eq "warden.init: a config setting every option (lists of two, headers with spaces and quotes, proxy routes and limits) -> every flag, values intact" \
     "$(printf '<%s>' "${full_cmd[@]}")" "$(printf '<%s>' "${want_full[@]}")"
 want_single=(/usr/sbin/warden --root "$WWW" --listen 127.0.0.1:0 --auth-file "$OW_AUTH" --protect /admin
-    --allow-host router.lan --header "X-Frame-Options: SAMEORIGIN" --allow-any-host)
-expect_eq "warden.init: single options for the lists (listen, protect, allow_host, header), allow_any_host '1'" \
+    --allow-host router.lan --header "X-Frame-Options: SAMEORIGIN" --proxy /api=127.0.0.1:9000
+    --proxy-max-body /api/firmware=64m --allow-any-host)
+expect_eq "warden.init: single options for the lists (listen, protect, allow_host, header, proxy, proxy_max_body), allow_any_host '1', proxy_allow_remote '0'" \
     "$(argv_of single "$SCRATCH/uci-full")" "$(printf '<%s>' "${want_single[@]}")"
 expect_eq "warden.init: the auth file is a procd file param (reload restarts warden when it changed)" \
     "$(run_init dash "$SCRATCH/uci-full" | awk '/^instance /{on = ($2 == "full")} on && /^set file/{getline; print}')" \
@@ -415,6 +454,15 @@ if [ -n "$RUNTIME" ]; then
         ok "warden.init: the full command line passes warden --check (as root: chroot, uid 65534, auth file read)"
     else
         fail "warden.init: the full command line passes warden --check (as root: chroot, uid 65534, auth file read)" "$out"
+    fi
+    # Landlock ABI 4+ confines TCP connect to the proxy backends' ports.
+    landlock=$(grep -m1 '^landlock: ' <<<"$out" || true)
+    if [[ $landlock =~ ^landlock:\ ABI\ ([0-9]+), ]] && [ "${BASH_REMATCH[1]}" -ge 4 ]; then
+        expect_eq "warden.init: the full command line's --check: Landlock allows connect to the proxy backends' ports only" \
+            "$(sed -n 's/.*connect only to port \([0-9, ]*\)[),].*/\1/p' <<<"$landlock" | tr -s ', ' '\n' | sort -n | tr '\n' ' ')" \
+            "80 8080 9000 "
+    else
+        skip "warden.init: Landlock's connect ports for the proxy backends (kernel without Landlock ABI 4: $landlock)"
     fi
     args=()
     while IFS= read -r a; do args+=("$a"); done < <(run_init dash "$SCRATCH/uci-full" | instance_argv single)

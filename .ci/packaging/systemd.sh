@@ -14,6 +14,10 @@
 #   (overlayfs, in the namespace only): --auth-file passes --check, a protected path
 #   answers 401 and then 200 for a htpasswd user and a user:$p$account user; an auth
 #   file not owned by root is refused (no CAP_DAC_OVERRIDE in the bounding set).
+#   Proxy: the flags documented with a WARDEN_OPTS example; nothing in the unit blocks
+#   a connect to a loopback backend (address families, IPAddressDeny=, PrivateNetwork=,
+#   RestrictNetworkInterfaces=); in the sandbox, --proxy to the demo backend passes
+#   --check and relays GET and an upload under --proxy-max-body, 413 over --max-body.
 # Sourced by .ci/check-packaging after lib.sh (SCRATCH, BIN, RUNTIME, WWW).
 # shellcheck disable=SC2016 # literal $... unit text in single quotes
 
@@ -33,6 +37,28 @@ need "$UNIT" "warden.service: extra flags as WARDEN_OPTS from /etc/default/warde
     'ExecStart=/usr/sbin/warden --root /www --listen 0.0.0.0:80 $WARDEN_OPTS' \
     '#Environment="WARDEN_OPTS=--auth-file /etc/warden/htpasswd --protect /admin --allow-host router.lan"' \
     "--header 'X-Frame-Options: SAMEORIGIN'" 'warden --hash-password' '/etc/warden/htpasswd mode 0600'
+need "$UNIT" "warden.service: proxy flags documented, with a WARDEN_OPTS example" \
+    '--proxy PREFIX=ADDR:PORT' '--max-body' '--proxy-max-body PREFIX=BYTES' '--proxy-timeout' \
+    '--proxy-allow-remote' \
+    'WARDEN_OPTS="--auth-file /etc/warden/htpasswd --protect /api --proxy /api=127.0.0.1:9000 --proxy-max-body /api/firmware=64m"'
+# --proxy connects to 127.0.0.1 or [::1]: the unit must leave that possible.
+blocks=""
+families=$(sed -n 's/^RestrictAddressFamilies=//p' "$UNIT")
+if [[ $families == "~"* ]]; then # a deny list: it must name neither
+    [[ " ${families#"~"} " != *" AF_INET "* && " ${families#"~"} " != *" AF_INET6 "* ]] ||
+        blocks+="RestrictAddressFamilies=$families"$'\n'
+elif [ -n "$families" ]; then # an allow list: it must name both
+    [[ " $families " == *" AF_INET "* && " $families " == *" AF_INET6 "* ]] || blocks+="RestrictAddressFamilies=$families"$'\n'
+fi
+if grep -qE '^IPAddressDeny=' "$UNIT" && ! grep -qE '^IPAddressAllow=.*(localhost|127\.0\.0\.1|::1)' "$UNIT"; then
+    blocks+="$(grep -E '^IPAddress(Deny|Allow)=' "$UNIT")"$'\n'
+fi
+blocks+="$(grep -E '^(PrivateNetwork=(yes|true|on|1)|RestrictNetworkInterfaces=)' "$UNIT" || true)"
+if [ -z "${blocks//$'\n'/}" ]; then
+    ok "warden.service: nothing blocks --proxy's loopback connect (AF_INET/AF_INET6 kept; no IPAddressDeny= without localhost, PrivateNetwork=, RestrictNetworkInterfaces=)"
+else
+    fail "warden.service: nothing blocks --proxy's loopback connect" "$blocks"
+fi
 # The auth file (/etc/warden/) must stay readable at start: nothing hides /etc.
 if grep -nE '^(InaccessiblePaths|TemporaryFileSystem|ReadWritePaths|BindPaths|BindReadOnlyPaths)=.*/etc' "$UNIT" ||
     grep -nE '^ProtectSystem=' "$UNIT" | grep -vE '=(yes|full|strict)$'; then
@@ -208,4 +234,39 @@ else
             fail "sandbox: an auth file owned by uid 1000 (0600) is refused, no CAP_DAC_OVERRIDE (control)" "$out"
         fi
     fi
+    # --proxy from the unit's sandbox to the demo backend on loopback: the jailed
+    # warden (uid 65534, no capabilities) connects to it, the upload limit of
+    # --proxy-max-body lets 4 KiB through, --max-body 1k refuses 2 KiB elsewhere.
+    bport=$(free_port 20000 60000)
+    blog=$SCRATCH/sandbox-backend.log
+    if start_backend "$bport" "$blog"; then
+        proxy_args=(--proxy "/api=127.0.0.1:$bport" --proxy-max-body /api/firmware=64m --max-body 1k --proxy-timeout 5)
+        if out=$(sandbox "$SCRATCH/stage7" --listen "127.0.0.1:$port" "${proxy_args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}") &&
+            grep -qx 'confinement as planned' <<<"$out"; then
+            ok "sandbox: ${proxy_args[*]}: --check as planned"
+        else
+            fail "sandbox: ${proxy_args[*]}: --check as planned" "$out"
+        fi
+        log=$SCRATCH/sandbox-proxy.log
+        sandbox "$SCRATCH/stage8" --listen "127.0.0.1:$port" "${proxy_args[@]}" 2> >(cat >"$log") &
+        pid=$!
+        record_pid "$pid"
+        got=""
+        if wait_for "$log" "listening on http://127.0.0.1:$port"; then
+            http_get "$port" /api/status || true
+            got+="${HTTP_STATUS_LINE:-no answer} $(grep -o '"hostname": "[^"]*"' <<<"$HTTP_RESPONSE" | head -1 | sed 's/: .*//' || true)|"
+            http_post "$port" /api/firmware 4096 || true
+            got+="${HTTP_STATUS_LINE:-no answer} $(grep -o '"size": [0-9]*' <<<"$HTTP_RESPONSE" || true)|"
+            http_post "$port" /api/settings 2048 || true
+            got+="${HTTP_STATUS_LINE:-no answer}"
+        fi
+        expect_eq "sandbox: --proxy /api to the demo backend on 127.0.0.1:$bport: GET relayed, 4 KiB upload under --proxy-max-body, 413 over --max-body 1k" \
+            "$got" 'HTTP/1.1 200 OK "hostname"|HTTP/1.1 200 OK "size": 4096|HTTP/1.1 413 Content Too Large'
+        rc=0
+        term_and_wait "$pid" || rc=$?
+        expect_eq "sandbox (proxy): SIGTERM -> warden exits 0" "$rc" 0
+    else
+        fail "sandbox: demo backend listening on 127.0.0.1:$bport" "$(cat "$blog")"
+    fi
+    stop_backend "$BACKEND_PID"
 fi

@@ -7,8 +7,11 @@
 #   log): the pidfile holds warden's pid, its exact argv (lists one flag per entry,
 #   header lines with spaces and quotes one argument each), HTTP 200 with the
 #   defaults file's Cache-Control and headers, the Host guard (421), a login for a
-#   protected path (401, then 200), warden's log through the FIFO to logger, clean
-#   stop, a bad flag, a missing web root and a missing auth file reported as FAIL.
+#   protected path (401, then 200), WARDEN_PROXY to the demo backend (the logged-in
+#   user forwarded, an upload under WARDEN_PROXY_MAX_BODY's limit relayed, a body over
+#   WARDEN_ARGS' --max-body refused with 413), warden's log through the FIFO to
+#   logger, clean stop, a bad flag, a missing web root and a missing auth file
+#   reported as FAIL. Nothing proxied by default (grep).
 # Sourced by .ci/check-packaging after lib.sh (SCRATCH, BIN, RUNTIME, WWW).
 # shellcheck disable=SC2016 # literal $... shell text in single quotes
 
@@ -27,6 +30,16 @@ need "$SYSV" "S50warden: background start with the pid kept, stderr to logger, /
 need "$SYSV" "S50warden: login, Host guard and header settings, one flag per entry" \
     'WARDEN_AUTH_FILE=""' 'WARDEN_PROTECT=""' 'WARDEN_ALLOW_HOST=""' 'WARDEN_HEADERS=""' \
     '--auth-file "$WARDEN_AUTH_FILE"' '--protect "$prefix"' '--allow-host "$name"' '--header "$header"'
+need "$SYSV" "S50warden: proxy settings, one flag per entry" \
+    'WARDEN_PROXY=""' 'WARDEN_PROXY_MAX_BODY=""' '--proxy "$route"' '--proxy-max-body "$limit"'
+need "$SYSV_DEFAULT" "warden.default: the proxy settings documented, examples commented out" \
+    '#WARDEN_PROXY="/api=127.0.0.1:9000"' '#WARDEN_PROXY_MAX_BODY="/api/firmware=64m"' \
+    '--max-body 64k' '--proxy-timeout 30' '--proxy-allow-remote'
+if grep -nE '^[[:space:]]*(WARDEN_PROXY(_MAX_BODY)?=|WARDEN_ARGS=.*--(proxy|max-body))' "$SYSV_DEFAULT"; then
+    fail "warden.default: nothing proxied by default (no WARDEN_PROXY, WARDEN_PROXY_MAX_BODY or proxy flag set)"
+else
+    ok "warden.default: nothing proxied by default (no WARDEN_PROXY, WARDEN_PROXY_MAX_BODY or proxy flag set)"
+fi
 need "$SYSV_DEFAULT" "warden.default: the new settings documented, examples commented out" \
     '#WARDEN_AUTH_FILE=/etc/warden/htpasswd' '#WARDEN_PROTECT="' '#WARDEN_ALLOW_HOST="' \
     '#WARDEN_HEADERS="' '#	X-Frame-Options: SAMEORIGIN' 'warden --hash-password' '--allow-any-host'
@@ -50,6 +63,13 @@ EOF
     chmod 755 "$V/bin/logger"
     sed "s|/etc/default/warden|$V/default|g" "$SYSV" >"$V/S50warden"
     make_auth_file "$V/etc/htpasswd" admin 'sysv pass'
+    # The backend WARDEN_PROXY points at: the demo's, on loopback.
+    bport=$(free_port 20000 60000)
+    if start_backend "$bport" "$V/backend.log"; then
+        ok "demo backend listening on 127.0.0.1:$bport (the proxied /api)"
+    else
+        fail "demo backend listening on 127.0.0.1:$bport (the proxied /api)" "$(cat "$V/backend.log")"
+    fi
     for sh in dash "busybox sh"; do
         port=$(free_port 20000 60000)
         cat >"$V/default" <<EOF
@@ -60,7 +80,7 @@ WARDEN_ROOT=$WWW
 WARDEN_LISTEN="127.0.0.1:$port"
 WARDEN_CACHE_CONTROL="max-age=60, public"
 WARDEN_AUTH_FILE=$V/etc/htpasswd
-WARDEN_PROTECT="/firmware.html /js"
+WARDEN_PROTECT="/firmware.html /js /api"
 WARDEN_ALLOW_HOST="router.lan warden.test"
 WARDEN_HEADERS="
 	X-Frame-Options: SAMEORIGIN
@@ -68,7 +88,9 @@ WARDEN_HEADERS="
 Permissions-Policy: camera=(),  microphone=()
 
 	Referrer-Policy:"
-WARDEN_ARGS="--strict --max-connections 8"
+WARDEN_PROXY="/api=127.0.0.1:$bport"
+WARDEN_PROXY_MAX_BODY="/api/firmware=64m"
+WARDEN_ARGS="--strict --max-connections 8 --max-body 1k --proxy-timeout 5"
 EOF
         : >"$V/log"
         initd() { # shellcheck disable=SC2086 # "busybox sh" is two words
@@ -88,11 +110,12 @@ EOF
         rc=0; out=$(initd status) || rc=$?
         expect_eq "$t: status -> 0, running" "$rc|$out" "0|warden is running (pid $pid1)"
         want_argv=("$BIN" --root "$WWW" --listen "127.0.0.1:$port" --cache-control "max-age=60, public"
-            --auth-file "$V/etc/htpasswd" --protect /firmware.html --protect /js
+            --auth-file "$V/etc/htpasswd" --protect /firmware.html --protect /js --protect /api
             --allow-host router.lan --allow-host warden.test --header "X-Frame-Options: SAMEORIGIN"
             --header "Content-Security-Policy: default-src 'self'; img-src 'self' data:"
             --header "Permissions-Policy: camera=(),  microphone=()" --header "Referrer-Policy:"
-            --strict --max-connections 8)
+            --proxy "/api=127.0.0.1:$bport" --proxy-max-body /api/firmware=64m
+            --strict --max-connections 8 --max-body 1k --proxy-timeout 5)
         expect_eq "$t: warden's argv (/proc/PID/cmdline): one flag per list entry, header lines whole" \
             "$(tr '\0' '\n' <"/proc/$pid1/cmdline" 2>/dev/null | sed 's/.*/<&>/' | tr -d '\n')" \
             "$(printf '<%s>' "${want_argv[@]}")"
@@ -126,6 +149,21 @@ EOF
         got+="${HTTP_STATUS_LINE:-no answer}"
         expect_eq "$t: WARDEN_PROTECT paths: 401 without a login, 200 with the WARDEN_AUTH_FILE user" "$got" \
             "HTTP/1.1 401 Unauthorized|HTTP/1.1 200 OK|HTTP/1.1 200 OK"
+        # WARDEN_PROXY: /api goes to the backend after warden's login, which tells it
+        # the user; WARDEN_PROXY_MAX_BODY lets a 4 KiB upload through to
+        # /api/firmware, while --max-body 1k (WARDEN_ARGS) refuses 2 KiB elsewhere.
+        auth=$(basic_auth admin 'sysv pass')
+        got=""
+        http_get "$port" /api/status || true
+        got+="${HTTP_STATUS_LINE:-no answer}|"
+        http_get "$port" /api/status localhost "$auth" || true
+        got+="${HTTP_STATUS_LINE:-no answer} $(grep -o '"user": "[^"]*"' <<<"$HTTP_RESPONSE" || true)|"
+        http_post "$port" /api/firmware 4096 localhost "$auth" || true
+        got+="${HTTP_STATUS_LINE:-no answer} $(grep -o '"size": [0-9]*' <<<"$HTTP_RESPONSE" || true)|"
+        http_post "$port" /api/settings 2048 localhost "$auth" || true
+        got+="${HTTP_STATUS_LINE:-no answer}"
+        expect_eq "$t: WARDEN_PROXY /api: 401 without a login, the user forwarded, a 4 KiB upload under WARDEN_PROXY_MAX_BODY, 413 over --max-body 1k" \
+            "$got" 'HTTP/1.1 401 Unauthorized|HTTP/1.1 200 OK "user": "admin"|HTTP/1.1 200 OK "size": 4096|HTTP/1.1 413 Content Too Large'
         if wait_for "$V/log" "warden: listening on http://127.0.0.1:$port" && wait_for "$V/log" '"GET / HTTP/1.1" 200'; then
             ok "$t: warden's stderr reaches logger -t warden (startup line, access log)"
         else
@@ -172,4 +210,5 @@ EOF
         rc=0; out=$(initd start) || rc=$?
         expect_eq "$t: start with a missing web root -> FAIL, 1" "$rc|$out" "1|Starting warden: FAIL (web root $SCRATCH/no-such-root is not a directory)"
     done
+    stop_backend "$BACKEND_PID"
 fi
