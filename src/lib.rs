@@ -7,6 +7,7 @@
 //!   lent to one per call); `conn` is one connection's state machine and
 //!   nothing else; `transport` carries its bytes, `input` holds what came in.
 //! - A request goes `request` (framing, parse into a typed `Request`) →
+//!   `access` and `auth` (Host guard, logins) → `proxy` for a proxied prefix, else
 //!   `route` (`path` cleans and opens beneath the root, `filecache` keeps
 //!   recent files open and lends them per call) → `response::plan` (files and
 //!   errors alike; `conditional`, `range`, `encoding`, `mime`) → the head
@@ -30,10 +31,10 @@
 //!   Refuse(status) | Verify`; a refusal is an `Answer::Error` (or a 401 with
 //!   its challenge) planned by `response::plan`, so no file is opened; a
 //!   password hash advances in slices per poll turn in a `Verifying` state.
-//! - **Upstream** (reverse proxy): `route` names the upstream for a prefix;
-//!   a `proxy` module owns the second socket and a body pump with fixed
-//!   buffers and backpressure both ways; `conn` gains `Forwarding` and
-//!   `Relaying` states and `server` polls both sockets of a slot.
+//! - **Upstream** (reverse proxy, built): `conn` asks `proxy`'s routes before
+//!   the file route; `proxy::admit`, a channel and the backend socket, head
+//!   rewriting (`proxy::head`) and the pump (`proxy::pump`) run in `conn`'s
+//!   `Forwarding` and `Relaying` states, waiting on one socket at a time.
 //! - **Transport** (TLS): a `Transport::Tls` variant with its record buffers
 //!   per slot; every read and write already goes through `Transport`, and
 //!   `sendfile` on it answers `Unsupported`, which `body` turns into pread +
