@@ -1,6 +1,6 @@
-"""Builds warden's binaries for the run: the release build and the tiny_http baseline
-(cargo), the statically linked host build (warden_static), and the armv7 board binary
-whose size the report gives."""
+"""Builds warden's binaries for the run: the release build, the tiny_http baseline and
+the proxy measurement's backend (cargo examples), the statically linked host build
+(warden_static), and the armv7 board binary whose size the report gives."""
 import functools
 import os
 import subprocess
@@ -14,12 +14,15 @@ ARMV7_STD = "/usr/lib/rustlib/armv7-unknown-linux-musleabihf/warden-cross-source
 ARMV7_BIN = os.path.join(REPO, "target/boards/openwrt-armv7/warden")
 
 
-def build(tiny_http=True):
-    """warden and (unless told not to) the tiny_http baseline in release mode; exits the
-    run if either fails."""
+EXAMPLES = ("tiny_http_baseline", "proxy_backend")
+
+
+def build(examples=EXAMPLES):
+    """warden and the examples named (benches/*.rs) in release mode; exits the run if
+    any fails."""
     steps = [["cargo", "build", "--release", "--quiet"]]
-    if tiny_http:
-        steps.append(["cargo", "build", "--release", "--quiet", "--example", "tiny_http_baseline"])
+    for name in examples:
+        steps.append(["cargo", "build", "--release", "--quiet", "--example", name])
     for args in steps:
         log(" ".join(args))
         r = subprocess.run(args, cwd=REPO)

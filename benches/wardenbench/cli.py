@@ -1,8 +1,9 @@
 """benches/run's command line and the sequence of a run: flags and their defaults,
 install, build, every round over every server (and the ceiling), the logins measurement
-(warden only), then the document and the exit status (0; 1 if a server, wrk run or login
-measurement failed, or a server named with --servers was skipped; 2 for a bad command
-line). `--logins` runs the logins measurement alone."""
+(warden only), the reverse proxies (warden and the peers that proxy), then the document
+and the exit status (0; 1 if a server, wrk run, login or proxy measurement failed, or a
+server named with --servers was skipped; 2 for a bad command line). `--logins` runs the
+logins measurement alone, `--proxy` the reverse proxies alone."""
 import argparse
 import os
 import shutil
@@ -11,13 +12,14 @@ import sys
 import tempfile
 import time
 
-from . import build, install, logins, report
+from . import build, install, logins, proxy, report
 from .ceiling import ceiling
 from .data import make_data
 from .load import raise_nofile
 from .measure import measure
 from .process import cgroup2_base
-from .servers import ALL_SERVERS, BASELINE, CONFIG_TEXT, find_binaries, server_argv, stripped_size
+from .servers import (ALL_SERVERS, BASELINE, CONFIG_TEXT, PROXY_FRONTS, find_binaries, server_argv,
+                      stripped_size)
 from .util import REPO, log, which
 
 DESCRIPTION = "warden against other small static file servers, on loopback."
@@ -43,14 +45,26 @@ def parse_args(argv=None):
                     help="only the logins measurement (warden, a few seconds): time per "
                          "password verification and the loop stall while 4 verify; "
                          "stdout only (full and --smoke runs include it)")
+    ap.add_argument("--proxy", action="store_true",
+                    help="only the reverse proxies: warden, nginx and lighttpd in front of one "
+                         "backend, side by side (about 2 minutes; --rounds and --duration "
+                         "change its 3 rounds of 5 s); stdout only (full and --smoke runs "
+                         "include it)")
     args = ap.parse_args(argv)
-    if args.logins:
+    if args.logins or args.proxy:
+        # --proxy takes --rounds and --duration (for its own rounds); --logins takes neither.
+        allowed = ("--rounds", "--duration") if not args.logins else ()
         given = [f for f, v in (("--smoke", args.smoke), ("--servers", args.servers),
                                 ("--baseline-bin", args.baseline_bin), ("--rounds", args.rounds),
                                 ("--duration", args.duration),
-                                ("--idle-conns", args.idle_conns)) if v]
+                                ("--idle-conns", args.idle_conns),
+                                ("--proxy", args.logins and args.proxy)) if v and f not in allowed]
         if given:
-            ap.error(f"--logins measures warden alone, in its own way: not with {', '.join(given)}")
+            what = ("--logins measures warden alone, in its own way" if args.logins else
+                    "--proxy measures the reverse proxies alone, in their own way")
+            ap.error(f"{what}: not with {', '.join(given)}")
+        args.proxy_plan = proxy.FULL._replace(rounds=args.rounds or proxy.FULL.rounds,
+                                              duration=args.duration or proxy.FULL.duration)
     args.rounds = args.rounds or (1 if args.smoke else 3)
     args.duration = args.duration or (1 if args.smoke else 8)
     args.idle_conns = args.idle_conns or (50 if args.smoke else 500)
@@ -81,7 +95,7 @@ def pin_cpus():
 
 def logins_only(started):
     """`--logins`: build warden, measure its logins, print the section. 1 if it failed."""
-    build.build(tiny_http=False)
+    build.build(examples=())
     binary = find_binaries(["warden"])["warden"]
     tmp = tempfile.mkdtemp(prefix="warden-bench-run-")
     try:
@@ -89,6 +103,28 @@ def logins_only(started):
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(report.logins_document(res, time.monotonic() - started), flush=True)
+    return 1 if res["failures"] else 0
+
+
+def proxy_only(args, started):
+    """`--proxy`: install the peers that proxy and wrk if missing, build warden and the
+    backend, measure the reverse proxies, print the section. 1 if any measurement failed."""
+    if args.no_install:
+        unavailable = install.not_installed(PROXY_FRONTS)
+    else:
+        unavailable = install.install(PROXY_FRONTS)
+    if "wrk" in unavailable:
+        sys.exit(f"benches/run: wrk: {unavailable['wrk']}")
+    build.build(examples=("proxy_backend",))
+    fronts = [s for s in PROXY_FRONTS if s not in unavailable]
+    tmp = tempfile.mkdtemp(prefix="warden-bench-run-")
+    try:
+        res = proxy.run(find_binaries(fronts), which("wrk"), fronts, tmp, pin_cpus(),
+                        cgroup2_base(), args.proxy_plan,
+                        {s: why for s, why in unavailable.items() if s in PROXY_FRONTS})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(report.proxy_document(res, time.monotonic() - started), flush=True)
     return 1 if res["failures"] else 0
 
 
@@ -103,6 +139,8 @@ def main(argv=None):
         signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
     if args.logins:
         return logins_only(started)
+    if args.proxy:
+        return proxy_only(args, started)
     if args.no_install:
         unavailable = install.not_installed(servers)
     else:
@@ -144,6 +182,7 @@ def main(argv=None):
     ceils = []
     ceil_how = None
     login_res = None
+    proxy_res = None
     try:
         for rnd in range(1, args.rounds + 1):
             for name in run_servers:
@@ -169,6 +208,13 @@ def main(argv=None):
             login_res = logins.run(binaries["warden"], tmp, pins, cg_base,
                                    logins.QUICK if args.smoke else logins.FULL)
             failed = failed or bool(login_res["failures"])  # listed in its own section
+            # The reverse proxies: warden and the peers of this run that proxy.
+            fronts = [s for s in PROXY_FRONTS if s in run_servers]
+            log("reverse proxy: " + ", ".join(fronts))
+            proxy_res = proxy.run(binaries, wrk, fronts, tmp, pins, cg_base,
+                                  proxy.QUICK if args.smoke else proxy.FULL,
+                                  {s: skipped[s] for s in PROXY_FRONTS if s in skipped})
+            failed = failed or bool(proxy_res["failures"])
     finally:
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -180,7 +226,8 @@ def main(argv=None):
         rounds_by_server=rounds_by_server, skipped=skipped, failures=failures, sizes=sizes,
         ceils=ceils, ceil_how=ceil_how, armv7=build.armv7_size(), armv7_note=armv7_note,
         pins=pins, commands=commands,
-        configs={n: c for n, c in CONFIG_TEXT.items() if n in commands}, logins=login_res))
+        configs={n: c for n, c in CONFIG_TEXT.items() if n in commands}, logins=login_res,
+        proxy=proxy_res))
     print(text, flush=True)
     if not args.smoke:
         path = os.path.join(REPO, "benches", "RESULTS.md")

@@ -1,6 +1,7 @@
 """The web root every server serves: a 2 KiB index.html, a 1 KiB style.css, a 100 KiB
-app.js and a 50 MiB big.bin of pseudo-random bytes, all world-readable; and the small
-one of the logins measurement (index.html and admin/index.html)."""
+app.js and a 50 MiB big.bin of pseudo-random bytes, all world-readable; the small one
+of the logins measurement (index.html and admin/index.html), and the proxy
+measurement's (index.html alone)."""
 import os
 import tempfile
 
@@ -52,4 +53,16 @@ def make_login_root():
         with open(path, "wb") as f:
             f.write(data)
         os.chmod(path, 0o644)
+    return d
+
+
+def make_proxy_root():
+    """index.html alone, world-readable: what the proxy measurement's front ends serve
+    themselves (their start-up probe); everything measured goes to the backend."""
+    d = tempfile.mkdtemp(prefix="warden-bench-proxy-")
+    os.chmod(d, 0o755)
+    path = os.path.join(d, "index.html")
+    with open(path, "wb") as f:
+        f.write(html(2048))
+    os.chmod(path, 0o644)
     return d

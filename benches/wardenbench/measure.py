@@ -1,7 +1,7 @@
 """One server, one round: pick a port, start it (retrying when the port was taken
-meanwhile: start_server, which logins.py uses too), take the idle and held-connection
-readings, run the three wrk loads, stop it. Returns the raw results; report.derive turns
-them into the round's numbers."""
+meanwhile: start_server, which logins.py and proxy.py use too), take the idle and
+held-connection readings, run the three wrk loads, stop it. Returns the raw results;
+report.derive turns them into the round's numbers."""
 import socket
 import time
 
@@ -16,15 +16,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(name, argv_for, tmp, pin, cg_base):
+def start_server(name, argv_for, tmp, pin, cg_base, probe="/index.html"):
     """Starts the server `name` on a free port, pinned to CPU `pin`: (Server, port, None)
-    once it answers, or (stopped Server, None, why) if it did not start."""
+    once it answers `GET probe` with a 200, or (stopped Server, None, why) if it did not
+    start."""
     err = None
     srv = None
     for attempt in range(3):  # a port picked free may be taken by someone else meanwhile
         port = free_port()
         srv = Server(name, argv_for(name, port), tmp, cg_base)
-        err = srv.start(port, pin)
+        err = srv.start(port, pin, probe)
         if err is None:
             return srv, port, None
         srv.stop()

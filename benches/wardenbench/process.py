@@ -103,9 +103,9 @@ class Server:
         except OSError:
             return []
 
-    def start(self, port, pin):
+    def start(self, port, pin, probe="/index.html"):
         """Starts it (pinned to CPU `pin`) and waits up to 10 s for a 200 to GET
-        /index.html. Returns None, or why it did not start."""
+        `probe`. Returns None, or why it did not start."""
         cmd = (["taskset", "-c", pin] if pin is not None else []) + self.argv
         self.cmd = cmd
         self.logf = open(self.log_path, "wb")
@@ -129,11 +129,11 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return f"exited with status {self.proc.returncode}: {self.output_tail()}"
-            status, _ = http.get(port, timeout=1.0)
+            status, _ = http.get(port, probe, timeout=1.0)
             if status == 200:
                 return None
             time.sleep(0.05)
-        return f"no 200 for GET /index.html within 10 s (last: {status}): {self.output_tail()}"
+        return f"no 200 for GET {probe} within 10 s (last: {status}): {self.output_tail()}"
 
     def pids(self):
         if self.cg:

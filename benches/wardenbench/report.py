@@ -1,7 +1,8 @@
 """What the run reports: each round's numbers from the raw results (derive), a cell
 as median (min–max) [n failed], the main table and the ratios to warden (render), the
-logins table (logins_section), and the whole markdown document: printed, and for a full
-run written to benches/RESULTS.md (`--logins` alone: logins_document, printed only)."""
+logins table (logins_section), the reverse proxies' tables (proxy_section), and the
+whole markdown document: printed, and for a full run written to benches/RESULTS.md
+(`--logins` and `--proxy` alone: logins_document and proxy_document, printed only)."""
 import dataclasses
 import datetime
 import math
@@ -10,6 +11,7 @@ import shlex
 import statistics
 
 from . import logins as lg
+from . import proxy as px
 from .load import wrk_runs
 
 
@@ -190,6 +192,7 @@ class Run:
     commands: dict  # name -> argv as started
     configs: dict  # name -> generated configuration file
     logins: dict = None  # logins.run's result, or None when not measured
+    proxy: dict = None  # proxy.run's result, or None when not measured
 
 
 def document(run):
@@ -214,6 +217,8 @@ def document(run):
         out += big_file_lines(run.rounds_by_server, statistics.median(run.ceils))
     if run.logins is not None:
         out += logins_section(run.logins)
+    if run.proxy is not None:
+        out += proxy_section(run.proxy)
     notes = sorted({f"{n}: {note}" for n, rs in run.rounds_by_server.items() for r in rs
                     for note in r["notes"]})
     notes += [f"{n}: {why}" for n, why in run.skipped.items() if n not in run.failures]
@@ -316,3 +321,143 @@ def logins_document(res, took):
     """`benches/run --logins`: the logins section alone, printed."""
     return "\n".join(["# warden benchmark: logins", "", machine_line(), "",
                       f"Took {took:.0f} s.", ""] + logins_section(res))
+
+
+# key, header, decimals, ratio to warden wanted
+PROXY_COLUMNS = [
+    ("rps", "proxied KA req/s", 0, True),
+    ("p99_ms", "KA p99 ms", 2, False),
+    ("cpu_per_100k", "CPU s/100k req", 2, True),
+    ("backend_cpu_per_100k", "backend CPU s/100k req", 2, True),
+    ("idle_rss", "idle RSS KiB", 0, True),
+    ("held_rss", "RSS KiB, {n} held", 0, True),
+    ("per_held", "≈ KiB more per request at the backend", 1, False),
+    ("at_backend", "at the backend then", 0, False),
+]
+
+
+def count_cell(values):
+    """A count over the rounds: the median, with min–max only when the rounds differ."""
+    vals = [v for v in values if v is not None]
+    if vals and min(vals) == max(vals) and len(vals) == len(values):
+        return f"{vals[0]:,}"
+    return cell(values, 0)
+
+
+def proxy_numbers(r):
+    """One front end's round as the table's keys (None where it was not measured)."""
+    out = {k: r.get(k) for k, *_ in PROXY_COLUMNS}
+    if r.get("held_rss") is not None and r.get("idle_rss") is not None and r["at_backend"] > 0:
+        out["per_held"] = (r["held_rss"] - r["idle_rss"]) / r["at_backend"]
+    return out
+
+
+def proxy_section(res):
+    """The reverse proxy measurement (proxy.py): the table, the ratios to warden, warden's
+    refusals in words, how it was taken, what was skipped or failed, the commands and the
+    generated configurations."""
+    plan, n = res["plan"], res["plan"].held
+    header = ["front end"] + [h.format(n=n) for _, h, _, _ in PROXY_COLUMNS] + \
+        [f"answers to the {n}: 200 / 503 / other"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    medians = {}
+    for name in res["fronts"]:
+        rounds = [proxy_numbers(r) for r in res["rounds"][name]]
+        if not rounds:
+            lines.append(f"| {name} (failed) | " + " | ".join(["–"] * (len(header) - 1)) + " |")
+            continue
+        medians[name] = {k: median_or_none([r[k] for r in rounds]) for k, *_ in PROXY_COLUMNS}
+        raw = res["rounds"][name]
+        answers = " / ".join(count_cell([r.get(k) for r in raw])
+                             for k in ("ok", "refused", "other"))
+        lines.append("| " + " | ".join(
+            [name] + [count_cell([r[k] for r in rounds]) if k == "at_backend"
+                      else cell([r[k] for r in rounds], nd) for k, _, nd, _ in PROXY_COLUMNS]
+            + [answers]) + " |")
+    direct = {"rps": 0, "p99_ms": 2, "backend_cpu_per_100k": 2}
+    row = [cell([r[k] for r in res["direct"]], direct[k]) if k in direct and res["direct"]
+           else "–" for k, *_ in PROXY_COLUMNS]
+    lines.append(f"| {px.BACKEND} direct (no proxy) | " + " | ".join(row + ["–"]) + " |")
+
+    ratio_lines = []
+    if "warden" in medians:
+        w = medians["warden"]
+        rcols = [(k, h.format(n=n)) for k, h, _, want in PROXY_COLUMNS if want]
+        ratio_lines = ["| front end | " + " | ".join(h for _, h in rcols) + " |",
+                       "|" + "---|" * (len(rcols) + 1)]
+        for name, m in medians.items():
+            ratio_lines.append(f"| {name} | " + " | ".join(
+                f"{m[k] / w[k]:.2f}×" if m.get(k) is not None and w.get(k) else "–"
+                for k, _ in rcols) + " |")
+
+    front, client, back = res["place"]
+    where = (f"The front end is pinned to CPU {front}, wrk to CPU {client}, the backend to "
+             f"CPU {back}" + (" (with wrk: with two CPUs the client and the backend share "
+                              "one, which may be what limits the proxied req/s; the front "
+                              "end's CPU per request does not depend on that)"
+                              if back == client else "")
+             if front is not None else "Nothing is pinned (one CPU)")
+    out = ["## Reverse proxy (warden, nginx, lighttpd → one backend)", "",
+           f"The same backend behind each front end: `{px.BACKEND}` (`benches/proxy_backend.rs`, "
+           "Rust std only, pooled threads), whose `GET /api/status` answers a fixed 200-byte "
+           "JSON body with Content-Length. warden `--proxy /api=BACKEND`, nginx `proxy_pass` "
+           "(`proxy_http_version 1.1`, no `upstream { keepalive }` pool), lighttpd `mod_proxy`: "
+           "each sends HTTP/1.1 with `Connection: close` to the backend, so every proxied "
+           "request is a new loopback connection for all three (warden has no pool either). "
+           "Otherwise each runs with the static runs' configuration (one worker, no access "
+           f"log, keep-alive to the client). {where}. {plan.rounds} round(s); each cell is "
+           "the median of the rounds (min–max).", "",
+           f"- **proxied KA req/s, KA p99**: `wrk -t1 -c{px.CONNS} -d{plan.duration}s "
+           f"--latency` at `{px.STATUS_PATH}` through the front end (keep-alive to it). "
+           f"The `{px.BACKEND} direct` row is the same command at the backend itself.",
+           "- **CPU s/100k req**: the front end's CPU time (all its processes) during that "
+           "run per 100,000 requests; **backend CPU s/100k req** the backend's, which "
+           "includes accepting a connection per request when proxied.",
+           "- **idle RSS**: the front end's, 0.3 s after one proxied GET. "
+           f"**RSS, {n} held**: {n} clients, each on a connection of its own, send `GET "
+           f"{px.SLOW_PATH}`, which the backend answers after {plan.hold:.0f} s; once the "
+           f"backend's count of requests it holds has stayed put for {px.STEADY} s, the front "
+           "end's RSS is read and that count kept (**at the backend then**). **≈ KiB more "
+           "per request at the backend**: (held RSS − idle RSS) / that count (all the growth, "
+           "refused clients' included).",
+           f"- **answers to the {n}**: every response read afterwards, by status.", ""]
+    w_rounds = res["rounds"].get("warden")
+    if w_rounds and all(r.get("at_backend") is not None for r in w_rounds):
+        at = median_or_none([r["at_backend"] for r in w_rounds])
+        refused = median_or_none([r["refused"] for r in w_rounds])
+        with_ra = sum(r["retry_after"] for r in w_rounds)
+        all_503 = sum(r["refused"] for r in w_rounds)
+        out += [f"warden passed {at:.0f} of the {n} held requests on to the backend and "
+                f"answered {refused:.0f} with 503 at once ({with_ra} of the {all_503} 503s "
+                "over the rounds carried Retry-After): it has MAX_PROXIED = "
+                f"{px.MAX_PROXIED} proxied requests in flight (build-time, one 16 KiB buffer "
+                "each) and tells a client past that to come back rather than queue it. "
+                "That is the bounded-memory design: however many clients come, at most "
+                f"{px.MAX_PROXIED} proxied requests hold a buffer. The peers pass on (and "
+                "hold memory for) every request they are sent.", ""]
+    out += ["\n".join(lines), ""]
+    if ratio_lines:
+        out += ["Relative to warden (this front end's median / warden's): above 1 is faster "
+                "for req/s, costlier for CPU and RSS.", "", "\n".join(ratio_lines), ""]
+    no_cg = [name for name, rs in res["rounds"].items() if any(not r["cgroup"] for r in rs)]
+    notes = res["notes"] + ([f"{', '.join(no_cg)}: no cgroup could be used; CPU time is read "
+                             "from /proc/PID/stat"] if no_cg else [])
+    if notes:
+        out += [f"- {x}" for x in notes] + [""]
+    if res["failures"]:
+        out += ["Failed:", ""] + [f"- {f}" for f in res["failures"]] + [""]
+    if res["commands"]:
+        pre = f"taskset -c {client} " if client is not None else ""
+        out += ["```", pre + shlex.join(px.wrk_cmd("wrk", "http://127.0.0.1:PORT",
+                                                   plan.duration))]
+        out += [res["commands"][k] for k in [px.BACKEND] + res["fronts"] if k in res["commands"]]
+        out += ["```", ""]
+    for name, text in res["configs"].items():
+        out += [f"{name} configuration (proxying):", "", "```", text.rstrip(), "```", ""]
+    return out
+
+
+def proxy_document(res, took):
+    """`benches/run --proxy`: the reverse proxy section alone, printed."""
+    return "\n".join(["# warden benchmark: reverse proxy", "", machine_line(), "",
+                      f"Took {took:.0f} s.", ""] + proxy_section(res))

@@ -1,7 +1,8 @@
 """The server table: the names benches/run knows, where each one's executable is, its
 command line for a port and a data directory (writing its configuration file where it
-has one, with the same settings as the others as far as it has them), and the stripped
-size of its executable."""
+has one, with the same settings as the others as far as it has them; for the proxy
+measurement, warden's, nginx's and lighttpd's with PROXY_PREFIX proxied to a backend),
+and the stripped size of its executable."""
 import os
 import shutil
 import subprocess
@@ -16,22 +17,45 @@ ALL_SERVERS = ["warden", "warden_static", "lighttpd", "nginx", "busybox", "mini_
 BASELINE = "warden-base"
 WARDENS = ("warden", "warden_static", BASELINE)
 
+# The front ends of the proxy measurement (proxy.py): each can proxy PROXY_PREFIX.
+PROXY_FRONTS = ["warden", "nginx", "lighttpd"]
+PROXY_PREFIX = "/api"
+
 CONFIG_TEXT = {}  # the last generated configuration file of each server, for the report
 
 
-def server_argv(name, port, data, tmp, binaries):
-    """Command line of each server (generating its config file where it has one)."""
+def config_key(name, backend):
+    """CONFIG_TEXT's key: the static runs' configuration, or the proxying one."""
+    return name if backend is None else f"{name} proxy"
+
+
+def server_argv(name, port, data, tmp, binaries, backend=None):
+    """Command line of each server (generating its config file where it has one).
+    backend: a port on 127.0.0.1 to proxy PROXY_PREFIX to (PROXY_FRONTS only); the
+    configuration is otherwise the static runs' one."""
+    if backend is not None and name not in PROXY_FRONTS:
+        raise ValueError(f"{name} proxies nothing here")
     if name in WARDENS:
-        return [binaries[name], "--root", data, "--listen", f"127.0.0.1:{port}", "--quiet"]
+        argv = [binaries[name], "--root", data, "--listen", f"127.0.0.1:{port}", "--quiet"]
+        if backend is not None:
+            argv += ["--proxy", f"{PROXY_PREFIX}=127.0.0.1:{backend}"]
+        return argv
     if name == "tiny_http":
         return [binaries["tiny_http"], data, f"127.0.0.1:{port}"]
     if name == "lighttpd":
-        conf = os.path.join(tmp, "lighttpd.conf")
+        conf = os.path.join(tmp, "lighttpd.conf" if backend is None else "lighttpd-proxy.conf")
         user = ('server.username = "nobody"\nserver.groupname = "nogroup"\n' if IS_ROOT else "")
+        # mod_proxy: a key starting with "/" is a path prefix; HTTP/1.1 to the backend
+        # with `Connection: close` (a connection per request), X-Forwarded-For added.
+        modules, proxy = '"mod_indexfile", "mod_staticfile"', ""
+        if backend is not None:
+            modules = '"mod_proxy", ' + modules
+            proxy = (f'proxy.server = ( "{PROXY_PREFIX}/" => ( ( "host" => "127.0.0.1", '
+                     f'"port" => {backend} ) ) )\n')
         text = f"""server.document-root = "{data}"
 server.bind = "127.0.0.1"
 server.port = {port}
-server.modules = ("mod_indexfile", "mod_staticfile")
+server.modules = ({modules})
 index-file.names = ("index.html")
 server.network-backend = "sendfile"
 server.max-keep-alive-requests = 1000
@@ -40,16 +64,26 @@ server.max-connections = 1024
 server.max-fds = 2048
 server.max-worker = 0
 mimetype.assign = (".html" => "text/html", ".css" => "text/css", ".js" => "text/javascript", "" => "application/octet-stream")
-{user}"""
+{proxy}{user}"""
         with open(conf, "w") as f:
             f.write(text)
-        CONFIG_TEXT[name] = text
+        CONFIG_TEXT[config_key(name, backend)] = text
         return [binaries["lighttpd"], "-D", "-f", conf]
     if name == "nginx":
-        prefix = os.path.join(tmp, "nginx")
+        prefix = os.path.join(tmp, "nginx" if backend is None else "nginx-proxy")
         os.makedirs(prefix, exist_ok=True)
         conf = os.path.join(prefix, "nginx.conf")
         user = "user nobody nogroup;\n" if IS_ROOT else ""
+        # proxy_pass with HTTP/1.1 and nginx's default `Connection: close` to the backend:
+        # a connection per request, no `upstream { keepalive }` pool (warden has none);
+        # X-Forwarded-For and -Proto set as warden sets them.
+        proxy = "" if backend is None else f"""
+        location {PROXY_PREFIX}/ {{
+            proxy_pass http://127.0.0.1:{backend};
+            proxy_http_version 1.1;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}"""
         text = f"""daemon off;
 {user}worker_processes 1;
 pid {prefix}/nginx.pid;
@@ -71,13 +105,13 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {data};
-        index index.html;
+        index index.html;{proxy}
     }}
 }}
 """
         with open(conf, "w") as f:
             f.write(text)
-        CONFIG_TEXT[name] = text
+        CONFIG_TEXT[config_key(name, backend)] = text
         return [binaries["nginx"], "-c", conf, "-p", prefix + "/", "-e", f"{prefix}/error.log"]
     if name == "busybox":
         return [binaries["busybox"], "httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", data]
@@ -101,7 +135,8 @@ http {{
 def find_binaries(servers, baseline_bin=None):
     b = {"warden": os.path.join(REPO, "target/release/warden"),
          "warden_static": os.path.join(STATIC_DIR, host_triple(), "release", "warden"),
-         "tiny_http": os.path.join(REPO, "target/release/examples/tiny_http_baseline")}
+         "tiny_http": os.path.join(REPO, "target/release/examples/tiny_http_baseline"),
+         "proxy_backend": os.path.join(REPO, "target/release/examples/proxy_backend")}
     if baseline_bin:
         b[BASELINE] = baseline_bin
     for s in servers:
