@@ -29,7 +29,7 @@ use crate::proxy::head::{self as proxy_head, Framing};
 use crate::proxy::pump::{Forward, Forwarded, Relay, Relayed, Side, Want};
 use crate::proxy::{self, Upstream};
 use crate::request::{self, Method, Parsed, Request, Version};
-use crate::response::{self, Answer, Common, Connection, Plan};
+use crate::response::{self, Answer, Common, Connection, Plan, Reply};
 use crate::route;
 use crate::services::Services;
 use crate::transport::Transport;
@@ -105,6 +105,8 @@ struct Forwarding {
     wait: (Side, Want),
     ex: Exchange,
     version: Version,
+    /// What an error of warden's may carry (no body after HEAD).
+    reply: Reply,
     deadline: Instant,
 }
 
@@ -295,7 +297,7 @@ impl Conn {
             return Fate::Closed;
         }
         log::warn!("proxy: no answer from the backend within --proxy-timeout");
-        let next = proxy_error(HttpError::GatewayTimeout, f.ex, f.version, bufs.resp, sh);
+        let next = proxy_error(HttpError::GatewayTimeout, f.ex, (f.version, f.reply), bufs.resp, sh);
         self.enter(next, sh);
         self.on_ready(bufs, sh)
     }
@@ -589,6 +591,7 @@ fn start_proxy(
             log,
         },
         version: req.version,
+        reply: Reply::to(req.method),
         deadline: now + cfg.proxy.timeout,
     });
     Ok((next, if keep_rest { used } else { held.len() }))
@@ -596,12 +599,18 @@ fn start_proxy(
 
 /// A proxied request answered with an error of warden's (502, 504) before
 /// any of a response went out; the connection then closes.
-fn proxy_error(e: HttpError, mut ex: Exchange, version: Version, resp: &mut [u8], sh: &Services) -> State {
+fn proxy_error(
+    e: HttpError,
+    mut ex: Exchange,
+    (version, reply): (Version, Reply),
+    resp: &mut [u8],
+    sh: &Services,
+) -> State {
     let common = Common {
         version,
         ..Common::closing(&sh.date.imf, &sh.cfg.headers)
     };
-    let plan = response::plan(resp, Answer::Error(e, response::Reply::Full), &common);
+    let plan = response::plan(resp, Answer::Error(e, reply), &common);
     ex.log.status = plan.status;
     writing(plan, ex.log, None, sh)
 }
@@ -635,7 +644,7 @@ impl Forwarding {
                     .and_then(|n| Relay::new(buf, half, half + n, &head, got));
                 let relay = match relay {
                     Ok(relay) => relay,
-                    Err(e) => return Step::To(proxy_error(e, self.ex, self.version, resp, sh)),
+                    Err(e) => return Step::To(proxy_error(e, self.ex, (self.version, self.reply), resp, sh)),
                 };
                 let mut ex = self.ex;
                 ex.log.status = head.status;
@@ -651,7 +660,7 @@ impl Forwarding {
                     deadline: sh.now + sh.cfg.write_timeout,
                 }))
             }
-            Forwarded::Failed(e) => Step::To(proxy_error(e, self.ex, self.version, resp, sh)),
+            Forwarded::Failed(e) => Step::To(proxy_error(e, self.ex, (self.version, self.reply), resp, sh)),
             Forwarded::ClientGone => Step::Close,
         }
     }

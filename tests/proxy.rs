@@ -658,6 +658,8 @@ fn rfc9110_15_6_3_backend_down_502() {
     let r = refused(&s, &req("GET", "/api/status", &[]), 502);
     assert_error_body(&r);
     refused(&s, &request(&s, "POST", "/api/settings", &[], Some(b"{}")), 502);
+    // RFC 9110 §9.3.2: warden's own 502 to a HEAD carries no content either.
+    s.expect_reject(&req("HEAD", "/api/status", &[]), 502);
 }
 
 // RFC 9110 §15.6.5: a backend that accepts and never answers -> 504 after --proxy-timeout.
