@@ -93,6 +93,14 @@ pub struct Args {
     #[argh(switch)]
     pub require_landlock: bool,
 
+    /// seccomp allowlist: kill (default) ends the process on a syscall outside it, log lets the kernel log it, off installs none
+    #[argh(option, default = "String::from(\"kill\")")]
+    pub seccomp: String,
+
+    /// refuse to start unless the seccomp filter is installed
+    #[argh(switch)]
+    pub require_seccomp: bool,
+
     /// confine as for serving, print the confinement report, exit 0 (all as planned) or 1
     #[argh(switch)]
     pub check: bool,
@@ -126,7 +134,18 @@ pub struct Args {
 /// (0 for --help, 2 for a bad flag, with the text cut to its first line).
 pub fn parse(argv: &[String]) -> Result<Args, (String, u8)> {
     let name = argv.first().map_or("warden", String::as_str);
-    let rest: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    // `--flag=value` is taken as `--flag value` (argh knows only the latter;
+    // init scripts and users write both).
+    let mut rest: Vec<&str> = Vec::with_capacity(argv.len());
+    for a in argv.iter().skip(1) {
+        match a.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") && flag.len() > 2 => {
+                rest.push(flag);
+                rest.push(value);
+            }
+            _ => rest.push(a),
+        }
+    }
     Args::from_args(&[name], &rest).map_err(|early| match early.status {
         Ok(()) => (early.output, 0),
         Err(()) => {

@@ -162,6 +162,8 @@ pub struct Config {
     pub chroot: bool,
     pub strict: bool,
     pub require_landlock: bool,
+    pub seccomp: crate::seccomp::Mode,
+    pub require_seccomp: bool,
     pub check: bool,
     pub listen: Vec<SocketAddr>,
     pub log_level: log::LevelFilter,
@@ -276,6 +278,11 @@ impl Config {
                 .parse()
                 .map_err(|_| format!("--log-level {l}: use error, warn, info, debug or trace"))?,
         };
+        let seccomp = crate::seccomp::Mode::parse(&args.seccomp)
+            .ok_or_else(|| format!("--seccomp {}: use kill, log or off", args.seccomp))?;
+        if args.require_seccomp && seccomp == crate::seccomp::Mode::Off {
+            return Err("--require-seccomp and --seccomp off contradict each other".to_string());
+        }
         Ok(Config {
             root,
             uid,
@@ -283,6 +290,8 @@ impl Config {
             chroot: !args.no_chroot,
             strict: args.strict,
             require_landlock: args.require_landlock,
+            seccomp,
+            require_seccomp: args.require_seccomp,
             check: args.check,
             listen,
             log_level: level,

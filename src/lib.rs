@@ -39,7 +39,8 @@
 //!   per slot; every read and write already goes through `Transport`, and
 //!   `sendfile` on it answers `Unsupported`, which `body` turns into pread +
 //!   send through the bounded scratch buffer.
-//! - **Seccomp**: the last step of `confine`'s fixed sequence.
+//! - `seccomp` builds the per-architecture allowlist that `confine` installs
+//!   as its last step.
 
 pub mod access;
 pub mod access_log;
@@ -68,6 +69,7 @@ pub mod range;
 pub mod request;
 pub mod response;
 pub mod route;
+pub mod seccomp;
 pub mod server;
 pub mod services;
 pub mod sink;

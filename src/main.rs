@@ -3,7 +3,7 @@
 //! → log sink over stderr (never blocks) → flags → validated config (ids resolved while /etc/passwd is visible) →
 //! logger → web root directory → listeners → stderr for the access log →
 //! signals → descriptor limit → web-root audit → confinement (chroot, id
-//! drop, no_new_privs, rlimits, Landlock) → report → serve. No thread exists
+//! drop, no_new_privs, rlimits, Landlock, report, seccomp) → serve. No thread exists
 //! before the drop. Nothing prints with `println!`/`eprintln!` (they panic when a
 //! write fails, e.g. EFBIG on a log file at its RLIMIT_FSIZE): stdout through
 //! `logger::print_line`, stderr through the sink. Exit codes: 0 after a clean shutdown (or a `--check` that
@@ -25,7 +25,7 @@ use warden::confine::{self, LandlockMode, Plan};
 use warden::limits::{LOG_FILE_GROWTH, SPARE_FDS};
 use warden::server::Server;
 use warden::sink::Escaped;
-use warden::{cli, listen, logger, sink};
+use warden::{cli, listen, logger, seccomp, sink};
 
 /// A start-up failure: one line for stderr, exit code 2.
 struct Fatal(String);
@@ -227,6 +227,13 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
             LandlockMode::BestEffort
         },
         connect_ports: backend_ports(&cfg),
+        seccomp: seccomp::Plan {
+            mode: cfg.seccomp,
+            required: cfg.require_seccomp,
+            proxy: !cfg.serve.proxy.routes.is_empty(),
+            // stdout (`--check`'s report), stderr, and the sink's own descriptor.
+            log_fds: [Some(1), Some(2), sink::raw_fd()].into_iter().flatten().collect(),
+        },
     };
     let report =
         confine::confine(&plan).map_err(|e| Stop::Confinement(Confinement(format!("confinement failed: {e}"))))?;
@@ -239,6 +246,18 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
     }
     if !privileged && !matches!(report.landlock, confine::LandlockState::Applied { .. }) {
         log::warn!("unprivileged and without Landlock: file access is NOT confined to the web root");
+    }
+    match (&report.seccomp, &report.landlock) {
+        (seccomp::State::Installed { .. }, _) => {}
+        (seccomp::State::Off, _) => {
+            log::warn!("confinement shortfall: --seccomp=off: every syscall of the kernel is open to an intruder")
+        }
+        (_, confine::LandlockState::Applied { .. }) => {
+            log::warn!("confinement shortfall: no seccomp filter; Landlock still applies")
+        }
+        _ => log::warn!(
+            "confinement shortfall: neither seccomp nor Landlock: an intruder could connect out, listen and signal"
+        ),
     }
     let shortfalls = report.shortfalls(&plan);
     if !shortfalls.is_empty() {
@@ -355,7 +374,6 @@ fn stop_signals() -> Result<OwnedFd, Fatal> {
         .map_err(|e| Fatal(format!("signalfd: {e}")))
 }
 
-/// Each connection may hold two descriptors (socket and file). Raises the
 /// The `--proxy` backends' ports, each once: what Landlock lets the server
 /// connect to.
 fn backend_ports(cfg: &Config) -> Vec<u16> {
@@ -365,6 +383,7 @@ fn backend_ports(cfg: &Config) -> Vec<u16> {
     ports
 }
 
+/// Each connection may hold two descriptors (socket and file). Raises the
 /// soft RLIMIT_NOFILE as far as needed (up to the hard limit); if that is not
 /// enough, serves fewer connections rather than failing accepts later.
 fn fit_descriptor_limit(slots: usize) -> usize {

@@ -280,6 +280,13 @@ pub fn write_line(line: &[u8]) {
     }
 }
 
+/// The descriptor the sink writes to (a duplicate or reopening of stderr),
+/// for the seccomp rule that lets `write` reach only the log.
+pub fn raw_fd() -> Option<i32> {
+    let guard = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    guard.as_ref().map(|s| s.fd.as_raw_fd())
+}
+
 /// Lines dropped since start (for a status line).
 pub fn dropped_total() -> u64 {
     let guard = SINK.lock().unwrap_or_else(|e| e.into_inner());

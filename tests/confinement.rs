@@ -18,7 +18,7 @@ use std::process::Command;
 const NOBODY: u32 = 65534;
 
 /// The report items, in order, each one `confinement:` log line and one `--check` line.
-const ITEMS: [&str; 8] = [
+const ITEMS: [&str; 9] = [
     "jail root: ",
     "uid: ",
     "gid: ",
@@ -27,6 +27,7 @@ const ITEMS: [&str; 8] = [
     "no_new_privs: ",
     "rlimits: ",
     "landlock: ",
+    "seccomp: ",
 ];
 
 /// The kernel's Landlock ABI (0 without Landlock), asked independently of warden.
@@ -113,7 +114,27 @@ fn assert_root_report(items: &BTreeMap<&'static str, String>, root: &Path, jail:
     assert_eq!(items["no_new_privs: "], "no_new_privs: 1");
     let nofile = assert_rlimits_line(&items["rlimits: "]);
     assert_landlock_full(&items["landlock: "]);
+    assert_seccomp_line(&items["seccomp: "]);
     nofile
+}
+
+/// The report's seccomp line: natively the allowlist of this architecture, killing the
+/// process, read back as filter mode 2; qemu-user runs no guest filter, so under the
+/// emulator the line says seccomp is not enforced and why.
+fn assert_seccomp_line(line: &str) {
+    if emulator_threads() > 0 {
+        assert!(line.starts_with("seccomp: not enforced ("), "seccomp line {line:?}");
+        return;
+    }
+    let want = format!("seccomp: {} allowlist of ", std::env::consts::ARCH);
+    assert!(
+        line.starts_with(&want),
+        "seccomp line {line:?} does not start with {want:?}"
+    );
+    assert!(
+        line.ends_with("others: kill process; filter mode 2 read back"),
+        "seccomp line {line:?}"
+    );
 }
 
 /// `rlimits: NPROC 0/0, FSIZE 0/0, CORE 0/0, NOFILE n/n`; returns n.
@@ -148,8 +169,16 @@ fn cap_field(s: &Server, field: &str) -> u64 {
     u64::from_str_radix(&v, 16).unwrap_or_else(|_| panic!("{field}: {v:?} is not hexadecimal"))
 }
 
+/// no_new_privs, and (natively) the seccomp filter, as the kernel shows them.
 fn assert_no_new_privs(s: &Server) {
     assert_eq!(s.proc_status_field("NoNewPrivs").as_deref(), Some("1"), "NoNewPrivs");
+    if emulator_threads() == 0 {
+        assert_eq!(
+            s.proc_status_field("Seccomp").as_deref(),
+            Some("2"),
+            "Seccomp: filter mode"
+        );
+    }
 }
 
 /// `readlink /proc/PID/root`: the process's root directory as seen from outside.
@@ -635,6 +664,84 @@ fn require_landlock_starts_fully_enforced() {
     );
     assert_root_report(&items, wr.path(), "chroot", NOBODY, NOBODY);
     s.assert_healthy();
+}
+
+/// Barrier: `--require-seccomp` starts only with the filter in force (`Seccomp: 2`);
+/// under qemu-user, which runs no guest filter, it refuses to start, as
+/// `--require-landlock` does on a kernel without Landlock.
+#[test]
+fn require_seccomp_starts_with_the_filter() {
+    if !require_root() {
+        return;
+    }
+    let wr = WebRoot::new();
+    if emulator_threads() > 0 {
+        let root = wr.path().to_string_lossy().into_owned();
+        assert_refused(
+            &["--root", &root, "--listen", "127.0.0.1:0", "--require-seccomp"],
+            &["--require-seccomp", "no filter installed"],
+        );
+        return;
+    }
+    let s = start_confined(wr.path(), &["--require-seccomp"]);
+    let items = report_items(&s.log_lines(), true);
+    assert_root_report(&items, wr.path(), "chroot", NOBODY, NOBODY);
+    assert_no_new_privs(&s);
+    s.assert_healthy();
+}
+
+/// `--seccomp=log` installs the same allowlist with SECCOMP_RET_LOG as the action;
+/// `--seccomp off` installs none and says so as a shortfall; both serve.
+#[test]
+fn seccomp_log_and_off_are_reported() {
+    if !require_root() || skip_under_emulator("qemu-user runs no guest seccomp filter") {
+        return;
+    }
+    let wr = WebRoot::new();
+    wr.file("index.html", "hello");
+    let s = start_confined(wr.path(), &["--seccomp=log"]);
+    let items = report_items(&s.log_lines(), true);
+    let line = &items["seccomp: "];
+    assert!(line.ends_with("others: log; filter mode 2 read back"), "{line:?}");
+    assert_eq!(s.proc_status_field("Seccomp").as_deref(), Some("2"), "Seccomp:");
+    assert_eq!(s.get("/").status, 200);
+    drop(s);
+
+    let s = start_confined(wr.path(), &["--seccomp", "off"]);
+    let items = report_items(&s.log_lines(), true);
+    assert_eq!(items["seccomp: "], "seccomp: not enforced (--seccomp=off)");
+    assert!(
+        s.log_lines()
+            .iter()
+            .any(|l| l.contains("confinement shortfall: --seccomp=off")),
+        "no shortfall warning; log:\n{}",
+        s.log_text()
+    );
+    assert_eq!(s.proc_status_field("Seccomp").as_deref(), Some("0"), "Seccomp:");
+    assert_eq!(s.get("/").status, 200);
+}
+
+/// `--seccomp` takes kill, log or off; `--require-seccomp` with `--seccomp off` is a
+/// contradiction; both refused from the flags alone.
+#[test]
+fn seccomp_flag_refusals() {
+    let wr = WebRoot::new();
+    let root = wr.path().to_string_lossy().into_owned();
+    assert_refused_alone(
+        &["--root", &root, "--listen", "127.0.0.1:0", "--seccomp", "maybe"],
+        &["--seccomp", "maybe"],
+    );
+    assert_refused_alone(
+        &[
+            "--root",
+            &root,
+            "--listen",
+            "127.0.0.1:0",
+            "--seccomp=off",
+            "--require-seccomp",
+        ],
+        &["--require-seccomp", "--seccomp off"],
+    );
 }
 
 /// Barriers when started unprivileged (uid/gid 65534 already): no chroot or id change is

@@ -155,6 +155,13 @@ fn probe_child() {
         },
         // As `--proxy /api=127.0.0.1:BACKEND` asks: connect to that port only.
         connect_ports: vec![arg["backend"].parse().unwrap()],
+        // These probes test the other barriers; tests/seccomp_escape.rs tests the filter.
+        seccomp: warden::seccomp::Plan {
+            mode: warden::seccomp::Mode::Off,
+            required: false,
+            proxy: true,
+            log_fds: vec![1, 2],
+        },
     };
     let confined = warden::confine::confine(&plan).expect("confinement");
     for line in confined.lines() {

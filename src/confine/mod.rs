@@ -60,6 +60,8 @@ pub struct Plan<'a> {
     /// TCP ports the server may connect to (the `--proxy` backends); with
     /// Landlock ABI ≥ 4 every other connect is denied.
     pub connect_ports: Vec<u16>,
+    /// The seccomp allowlist, installed last.
+    pub seccomp: crate::seccomp::Plan,
 }
 
 /// A confinement step that failed: the message names the step and the errno.
@@ -121,14 +123,18 @@ pub struct Report {
     pub landlock: LandlockState,
     /// The ports connect is allowed to (the plan's).
     pub connect_ports: Vec<u16>,
+    /// The seccomp filter, installed after everything above was read back.
+    pub seccomp: crate::seccomp::State,
 }
 
 /// Runs the confinement sequence, in this fixed order, each step fatal on
 /// error: chroot (chdir to the root, chroot("."), chdir("/")); empty the
 /// capability bounding and ambient sets; setgroups([]); setresgid;
 /// setresuid; prove root cannot be regained; clear every capability set;
-/// no_new_privs; rlimits; Landlock. Then reads the state back.
-/// The caller must be single-threaded (ids and no_new_privs are per thread).
+/// no_new_privs; rlimits; Landlock. Then reads the state back, and last
+/// installs the seccomp filter (the reading back makes calls it forbids), whose
+/// mode is read back too. The caller must be single-threaded (ids,
+/// no_new_privs and the filter are per thread).
 pub fn confine(plan: &Plan<'_>) -> Result<Report, ConfineError> {
     if plan.chroot {
         step("chdir to the web root", fchdir(plan.root))?;
@@ -155,7 +161,9 @@ pub fn confine(plan: &Plan<'_>) -> Result<Report, ConfineError> {
     step("no_new_privs", nix::sys::prctl::set_no_new_privs())?;
     set_rlimits(plan.nofile, plan.fsize)?;
     let landlock = apply_landlock(plan)?;
-    read_report(plan, landlock)
+    let mut report = read_report(plan, landlock)?;
+    report.seccomp = crate::seccomp::install(&plan.seccomp).map_err(ConfineError)?;
+    Ok(report)
 }
 
 /// The highest capability number the kernel knows (probing PR_CAPBSET_READ,
@@ -421,6 +429,7 @@ fn read_report(plan: &Plan<'_>, landlock: LandlockState) -> Result<Report, Confi
         rlimits,
         landlock,
         connect_ports: plan.connect_ports.clone(),
+        seccomp: crate::seccomp::State::Off,
     })
 }
 
@@ -475,6 +484,7 @@ impl Report {
                 format!("landlock: ABI {abi}, {what} (read-only web root{net}{scope})")
             }
         });
+        out.push(self.seccomp.line());
         out
     }
 
@@ -520,6 +530,15 @@ impl Report {
             )
         {
             bad.push("Landlock required but not fully enforced".to_string());
+        }
+        let installed = matches!(self.seccomp, crate::seccomp::State::Installed { read_back: 2, .. });
+        if plan.seccomp.required && !installed {
+            bad.push("seccomp required but no filter is in force".to_string());
+        }
+        if let crate::seccomp::State::Installed { read_back, .. } = self.seccomp {
+            if read_back != 2 {
+                bad.push(format!("seccomp installed but the kernel reports mode {read_back}"));
+            }
         }
         bad
     }
