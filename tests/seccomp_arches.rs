@@ -762,3 +762,211 @@ fn programs_are_well_formed_for_every_policy() {
         }
     }
 }
+
+// ------------------------------------------------------------ the kernel agrees
+
+/// The kernel and the interpreter give the same verdict on the x86_64 program, call
+/// by call. A forked child installs the program as the server builds it for this
+/// process (with `--proxy` and without), except that the violation and the kill
+/// return distinct errnos instead of ending the child; it then makes each call with
+/// arguments that are harmless if allowed, and reports the results on a pipe. The
+/// parent runs the same `seccomp_data` through the interpreter.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn kernel_and_interpreter_agree_on_x86_64() {
+    if common::skip_under_emulator("qemu-user runs no guest seccomp filter") {
+        return;
+    }
+    for proxy in [false, true] {
+        agree(proxy);
+    }
+}
+
+/// The errnos standing for the violation and the kill in the agreement test.
+#[cfg(target_arch = "x86_64")]
+const E_VIOLATION: u32 = libc::EMEDIUMTYPE as u32;
+#[cfg(target_arch = "x86_64")]
+const E_KILL: u32 = libc::ECANCELED as u32;
+
+#[cfg(target_arch = "x86_64")]
+fn agree(proxy: bool) {
+    use libc::*;
+    const N: usize = 64;
+    let native = arch::native().expect("x86_64 has an allowlist");
+    let (mut fds, me) = ([0 as c_int; 2], std::process::id());
+    // SAFETY: a two-int array for pipe2.
+    assert_eq!(unsafe { pipe2(fds.as_mut_ptr(), O_CLOEXEC) }, 0, "pipe2");
+    let (rd, wr) = (fds[0], fds[1]);
+    let mut log_fds = heapless::Vec::new();
+    for fd in [1, 2, wr as u32] {
+        log_fds.push(fd).expect("room");
+    }
+    let p = Policy {
+        proxy,
+        log_fds,
+        pid: me,
+        violation: SECCOMP_RET_ERRNO | E_VIOLATION,
+        kill: SECCOMP_RET_ERRNO | E_KILL,
+    };
+    let prog = policy::build(&native, &p);
+    // Everything the child touches exists before the fork: it only makes syscalls.
+    let path = c"/nonexistent-warden-dir/x".as_ptr() as u64;
+    let buf = [0u8; 16];
+    let buf = buf.as_ptr() as u64;
+    // SAFETY: an anonymous private page, unmapped at the end.
+    let page = unsafe {
+        mmap(
+            std::ptr::null_mut(),
+            4096,
+            PROT_READ,
+            MAP_PRIVATE | MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    assert_ne!(page, MAP_FAILED, "mmap");
+    let page = page as u64;
+    let at = AT_FDCWD as u32 as u64;
+    let neg = |x: i32| x as i64 as u64;
+    let x32 = arch::X32_SYSCALL_BIT as i64;
+    let flags = |f: c_int| f as u32 as u64;
+    #[rustfmt::skip]
+    let cases: Vec<(i64, [u64; 6])> = vec![
+        (SYS_getpid, a(&[])),
+        (SYS_close, a(&[neg(-1)])),
+        (SYS_read, a(&[neg(-1), buf, 0])),
+        (SYS_openat, a(&[at, path, flags(O_RDONLY | O_CLOEXEC)])),
+        (SYS_openat, a(&[at, path, flags(O_RDONLY | O_DIRECTORY | O_NONBLOCK)])),
+        (SYS_openat, a(&[at, path, flags(O_WRONLY | O_CREAT), 0o600])),
+        (SYS_openat, a(&[at, path, flags(O_RDWR)])),
+        (SYS_openat, a(&[at, path, flags(O_TRUNC)])),
+        (SYS_openat, a(&[at, path, flags(O_APPEND)])),
+        (SYS_open, a(&[path, flags(O_RDONLY)])),
+        (SYS_open, a(&[path, flags(O_WRONLY | O_CREAT), 0o600])),
+        (SYS_write, a(&[wr as u64, buf, 0])),
+        (SYS_write, a(&[2, buf, 0])),
+        (SYS_write, a(&[100, buf, 0])),
+        (SYS_write, a(&[0, buf, 0])),
+        (SYS_writev, a(&[100, buf, 0])),
+        (SYS_writev, a(&[1, buf, 0])),
+        (SYS_ioctl, a(&[neg(-1), FIONBIO, buf])),
+        (SYS_ioctl, a(&[neg(-1), TIOCSTI, buf])),
+        (SYS_fcntl, a(&[neg(-1), flags(F_GETFD)])),
+        (SYS_fcntl, a(&[neg(-1), flags(F_SETFL), 0])),
+        (SYS_fcntl, a(&[neg(-1), flags(F_SETLK), 0])),
+        (SYS_fcntl, a(&[neg(-1), flags(F_DUPFD), 0])),
+        (SYS_mmap, a(&[0, 4096, flags(PROT_READ), flags(MAP_PRIVATE | MAP_ANONYMOUS), neg(-1), 0])),
+        (SYS_mmap, a(&[0, 4096, flags(PROT_READ | PROT_EXEC), flags(MAP_PRIVATE | MAP_ANONYMOUS), neg(-1), 0])),
+        (SYS_mprotect, a(&[page, 4096, flags(PROT_READ)])),
+        (SYS_mprotect, a(&[page, 4096, flags(PROT_READ | PROT_EXEC)])),
+        (SYS_kill, a(&[u64::from(me), 0])),
+        (SYS_kill, a(&[1, 0])),
+        (SYS_kill, a(&[neg(-1), 0])),
+        (SYS_tgkill, a(&[u64::from(me), u64::from(me), 0])),
+        (SYS_tgkill, a(&[1, 1, 0])),
+        (SYS_prctl, a(&[flags(PR_GET_SECCOMP)])),
+        (SYS_prctl, a(&[flags(PR_GET_DUMPABLE)])),
+        (SYS_socket, a(&[flags(AF_INET), flags(SOCK_STREAM | SOCK_CLOEXEC), 0])),
+        (SYS_socket, a(&[flags(AF_INET6), flags(SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK), flags(IPPROTO_TCP)])),
+        (SYS_socket, a(&[flags(AF_UNIX), flags(SOCK_STREAM | SOCK_CLOEXEC), 0])),
+        (SYS_socket, a(&[flags(AF_INET), flags(SOCK_DGRAM | SOCK_CLOEXEC), 0])),
+        (SYS_connect, a(&[neg(-1), 0, 0])),
+        (SYS_bind, a(&[neg(-1), 0, 0])),
+        (SYS_listen, a(&[neg(-1), 0])),
+        (SYS_ftruncate, a(&[neg(-1), 0])),
+        (SYS_unlinkat, a(&[at, path, 0])),
+        (SYS_execve, a(&[path, 0, 0])),
+        (SYS_clone3, a(&[0, 0])),
+        (SYS_ptrace, a(&[neg(-1), 0, 0, 0])),
+        (SYS_setresuid, a(&[neg(-1), neg(-1), neg(-1)])),
+        (SYS_mount, a(&[0, 0, 0, 0, 0])),
+        (SYS_getpid | x32, a(&[])),
+        (SYS_openat | x32, a(&[at, path, 0])),
+    ];
+    assert!(cases.len() <= N);
+
+    // SAFETY: the child makes raw syscalls only (no allocation, no locks) and _exits.
+    let child = unsafe { fork() };
+    assert!(child >= 0, "fork");
+    if child == 0 {
+        let mut out = [0i64; N];
+        let fprog = sock_fprog {
+            len: prog.insns.len() as u16,
+            filter: prog.insns.as_ptr() as *mut sock_filter,
+        };
+        // SAFETY: raw syscalls on live memory; the filter is copied by the kernel.
+        unsafe {
+            if prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog as *const sock_fprog) != 0
+            {
+                _exit(3);
+            }
+            for (i, (nr, x)) in cases.iter().enumerate() {
+                let r = syscall(*nr, x[0], x[1], x[2], x[3], x[4], x[5]);
+                out[i] = if r == -1 { -i64::from(*__errno_location()) } else { r };
+            }
+            let bytes = std::mem::size_of_val(&out);
+            let w = write(wr, out.as_ptr() as *const c_void, bytes);
+            _exit(if w == bytes as isize { 0 } else { 4 });
+        }
+    }
+    // SAFETY: the parent's copy of the write end; the child holds its own.
+    unsafe { close(wr) };
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    assert_eq!(unsafe { waitpid(child, &mut status, 0) }, child);
+    assert!(
+        WIFEXITED(status) && WEXITSTATUS(status) == 0,
+        "child status {status:#x}"
+    );
+    let mut out = [0i64; N];
+    // SAFETY: reading into a buffer of the size written.
+    let n = unsafe { libc::read(rd, out.as_mut_ptr() as *mut c_void, std::mem::size_of_val(&out)) };
+    assert_eq!(n as usize, std::mem::size_of_val(&out), "results");
+    // SAFETY: our descriptors and page.
+    unsafe {
+        close(rd);
+        munmap(page as *mut c_void, 4096);
+    }
+
+    let (mut allowed, mut refused, mut killed) = (0, 0, 0);
+    for (i, (nr, x)) in cases.iter().enumerate() {
+        let kernel = match out[i] {
+            r if r == -i64::from(E_VIOLATION) => "violation",
+            r if r == -i64::from(E_KILL) => "kill",
+            _ => "allow",
+        };
+        let d = Data {
+            nr: *nr as u32,
+            arch: native.audit,
+            ip: 0,
+            args: *x,
+        };
+        let v = bpf::run(&prog.insns, &d.to_bytes(false), false).expect("runs");
+        let interp = match v {
+            SECCOMP_RET_ALLOW => "allow",
+            v if v == SECCOMP_RET_ERRNO | E_VIOLATION => "violation",
+            v if v == SECCOMP_RET_ERRNO | E_KILL => "kill",
+            v => panic!("verdict {v:#x}"),
+        };
+        assert_eq!(
+            kernel, interp,
+            "proxy {proxy}: case {i}: nr {nr:#x} {x:?}: kernel returned {}",
+            out[i]
+        );
+        match kernel {
+            "allow" => allowed += 1,
+            "violation" => refused += 1,
+            _ => killed += 1,
+        }
+    }
+    assert_eq!(killed, 2, "the two x32 calls");
+    assert!(
+        allowed >= 15 && refused >= 24,
+        "proxy {proxy}: {allowed} allowed, {refused} refused"
+    );
+    eprintln!(
+        "proxy {proxy}: kernel and interpreter agree on {} calls ({allowed} allowed, {refused} refused, {killed} killed)",
+        cases.len()
+    );
+}
