@@ -215,6 +215,9 @@ async function main() {
   await context.close();
   check(problems.length === 0, `no console errors or CSP violations${problems.length ? ':\n  ' + problems.join('\n  ') : ''}`);
   check(server.exitCode === null, 'warden still running');
+  // The whole session ran under the seccomp allowlist (filter mode 2), none of it killed.
+  const seccomp = readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/^Seccomp:\s+(\d+)$/m);
+  check(seccomp && seccomp[1] === '2', `warden ran under its seccomp filter (Seccomp: ${seccomp && seccomp[1]})`);
   check(backend.exitCode === null, 'backend still running');
 }
 
