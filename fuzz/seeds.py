@@ -224,6 +224,24 @@ PROXY_HEADS = {
 }
 
 
+def seccomp(mode, numbers=b"", calls=b""):
+    """A seccomp_filter input: the mode byte (arch in bits 0-1, big-endian 2, small
+    numbers 3, proxy 4, violation 5-6, kill 7), the table bytes, then calls."""
+    return bytes([mode]) + numbers + calls
+
+
+# Small numbers (mode bit 3): one byte per name, so tables with collisions.
+SECCOMP_FILTER = {
+    "x86_64_empty": seccomp(0),
+    "x86_64_small_proxy": seccomp(0x08 | 0x10, bytes(range(1, 120)), bytes(range(0, 250, 3)) * 4),
+    "aarch64_small": seccomp(0x09, bytes(range(200, 80, -1)), bytes(range(7, 255, 5)) * 4),
+    "arm_small_log": seccomp(0x0a | 0x40, bytes(range(3, 200, 2)), bytes(range(255, 0, -7)) * 5),
+    "mipsel_small_errno_be": seccomp(0x0b | 0x04 | 0x60, bytes(range(0, 120)), bytes(range(1, 255, 3)) * 4),
+    "mipsel_collisions": seccomp(0x0b | 0x10, bytes(120), bytes(range(0, 255, 11)) * 6),
+    "x86_64_wide": seccomp(0x80, bytes(range(256)) * 2, bytes(range(255, 0, -1)) * 2),
+}
+
+
 def write(target, seeds):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
@@ -244,3 +262,4 @@ write("auth_header", AUTH_HEADER)
 write("credentials_file", CREDENTIALS_FILE)
 write("chunked", CHUNKED)
 write("proxy_heads", PROXY_HEADS)
+write("seccomp_filter", SECCOMP_FILTER)

@@ -52,6 +52,13 @@ fn proxied_heads_parse_again_without_hop_by_hop_fields() {
     replay("proxy_heads", fuzz_props::proxy_heads);
 }
 
+/// Seccomp programs for any table, constants and policy: well formed, never a fault,
+/// only allow/violation/kill, and the kill for a foreign ABI.
+#[test]
+fn seccomp_programs_are_well_formed_and_decide_as_the_rules_say() {
+    replay("seccomp_filter", fuzz_props::seccomp_filter);
+}
+
 #[test]
 fn single_ranges_lie_within_the_representation() {
     replay("range", fuzz_props::range);

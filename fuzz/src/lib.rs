@@ -834,3 +834,164 @@ pub fn proxy_heads(data: &[u8]) {
         }
     }
 }
+
+/// Bytes of a fuzz input read in order; zeros once they run out.
+struct Bytes<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl Bytes<'_> {
+    fn u8(&mut self) -> u8 {
+        let b = self.data.get(self.at).copied().unwrap_or(0);
+        self.at += 1;
+        b
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
+    }
+    fn u64(&mut self) -> u64 {
+        u64::from(self.u32()) | u64::from(self.u32()) << 32
+    }
+    fn left(&self) -> bool {
+        self.at < self.data.len()
+    }
+}
+
+/// `seccomp_filter`: for any architecture table, constants and policy (syscall
+/// numbers that collide included), the built program passes the kernel's static
+/// checks, and on any `seccomp_data` the interpreter never faults and returns only
+/// allow, the policy's violation or its kill: the kill for another `AUDIT_ARCH` or
+/// an x32 number, the violation for a number no rule names, allow for a syscall
+/// whose (first) rule has no argument conditions.
+pub fn seccomp_filter(data: &[u8]) {
+    use warden::seccomp::arch::{self, Arch, Consts};
+    use warden::seccomp::bpf::{self, Data};
+    use warden::seccomp::policy::{self, Policy};
+    const ALLOW: u32 = 0x7fff_0000;
+    const KILLS: [u32; 2] = [0x8000_0000, 0x0000_0000]; // KILL_PROCESS, KILL_THREAD
+    let mut b = Bytes { data, at: 0 };
+    let mode = b.u8();
+    let (name, names, extra, audit, foreign_bit): (_, _, &[(&str, u32)], _, _) = match mode & 3 {
+        0 => (
+            "x86_64",
+            arch::NAMES_X86_64,
+            &[],
+            arch::AUDIT_ARCH_X86_64,
+            arch::X32_SYSCALL_BIT,
+        ),
+        1 => ("aarch64", arch::NAMES_AARCH64, &[], arch::AUDIT_ARCH_AARCH64, 0),
+        2 => ("arm", arch::NAMES_ARM, arch::EXTRA_ARM, arch::AUDIT_ARCH_ARM, 0),
+        _ => (
+            "mipsel",
+            arch::NAMES_MIPSEL,
+            arch::EXTRA_MIPSEL,
+            arch::AUDIT_ARCH_MIPSEL,
+            0,
+        ),
+    };
+    let big_endian = mode & 4 != 0;
+    let small = mode & 8 != 0;
+    let mut numbers: Vec<(&'static str, u32)> = Vec::new();
+    for &n in names {
+        let nr = if small { u32::from(b.u8()) } else { b.u32() };
+        numbers.push((arch::strip(n), nr));
+    }
+    numbers.extend(extra.iter().map(|&(n, _)| (n, u32::from(b.u8()))));
+    let mut c = [0u32; 19];
+    for v in &mut c {
+        *v = if small { u32::from(b.u8()) } else { b.u32() };
+    }
+    let consts = Consts {
+        o_wronly: c[0],
+        o_rdwr: c[1],
+        o_creat: c[2],
+        o_trunc: c[3],
+        o_append: c[4],
+        prot_exec: c[5],
+        af_inet: c[6],
+        af_inet6: c[7],
+        sock_stream: c[8],
+        sock_nonblock: c[9],
+        sock_cloexec: c[10],
+        ipproto_tcp: c[11],
+        f_getfd: c[12],
+        f_setfd: c[13],
+        f_getfl: c[14],
+        f_setfl: c[15],
+        f_dupfd_cloexec: c[16],
+        fionbio: c[17],
+        pr_get_seccomp: c[18],
+    };
+    let arch = Arch {
+        name,
+        audit,
+        foreign_bit,
+        big_endian,
+        numbers,
+        consts,
+    };
+    let mut log_fds = heapless::Vec::new();
+    for _ in 0..b.u8() % 5 {
+        let _ = log_fds.push(u32::from(b.u8()));
+    }
+    let violation = match mode >> 5 & 3 {
+        0 => KILLS[0],
+        1 => KILLS[1],
+        2 => 0x7ffc_0000,                     // SECCOMP_RET_LOG
+        _ => 0x0005_0000 | u32::from(b.u8()), // SECCOMP_RET_ERRNO | errno
+    };
+    let p = Policy {
+        proxy: mode & 16 != 0,
+        log_fds,
+        pid: b.u32(),
+        violation,
+        kill: KILLS[usize::from(mode >> 7)],
+    };
+    let prog = policy::build(&arch, &p);
+    if let Err(f) = bpf::check(&prog.insns) {
+        panic!("{name}: malformed program ({f:?}), {} instructions", prog.insns.len());
+    }
+    // What each number should meet: the first rule (in `rules` order) whose name has it.
+    let rules = policy::rules(&p, &arch.consts);
+    let first = |nr: u32| rules.iter().find(|r| arch.number(r.name) == Some(nr));
+    for _ in 0..64 {
+        if !b.left() {
+            break;
+        }
+        let pick = b.u8();
+        let nr = match pick & 3 {
+            0 => b.u32(),
+            1 | 3 => arch.numbers[usize::from(b.u8()) % arch.numbers.len()].1,
+            _ => arch.numbers[usize::from(b.u8()) % arch.numbers.len()].1 | foreign_bit,
+        };
+        let audit = if pick & 0x1c == 0 { b.u32() } else { arch.audit };
+        let mut args = [0u64; 6];
+        for a in &mut args {
+            *a = if pick & 0x80 != 0 { u64::from(b.u8()) } else { b.u64() };
+        }
+        let d = Data {
+            nr,
+            arch: audit,
+            ip: u64::from(pick),
+            args,
+        };
+        let v = match bpf::run(&prog.insns, &d.to_bytes(big_endian), big_endian) {
+            Ok(v) => v,
+            Err(f) => panic!("{name}: the program faulted ({f:?}) on {d:?}"),
+        };
+        assert!(
+            [ALLOW, p.violation, p.kill].contains(&v),
+            "{name}: returned {v:#x} on {d:?}"
+        );
+        if audit != arch.audit || nr & foreign_bit != 0 {
+            assert_eq!(v, p.kill, "{name}: a foreign call ({d:?}) not killed");
+        } else {
+            match first(nr) {
+                None => assert_eq!(v, p.violation, "{name}: nr {nr} is in no rule; {d:?}"),
+                Some(r) if r.conds.is_empty() => assert_eq!(v, ALLOW, "{name}: {} ({nr}) unconditional; {d:?}", r.name),
+                Some(_) => {}
+            }
+        }
+    }
+}
