@@ -72,6 +72,7 @@ need "$OW_INIT" "warden.init: procd service reading UCI" \
     'append_list "$cfg" proxy --proxy' 'append_value "$cfg" max_body --max-body' \
     'append_list "$cfg" proxy_max_body --proxy-max-body' 'append_value "$cfg" proxy_timeout --proxy-timeout' \
     'append_switch "$cfg" proxy_allow_remote --proxy-allow-remote' \
+    'append_value "$cfg" seccomp --seccomp' 'append_switch "$cfg" require_seccomp --require-seccomp' \
     'procd_open_instance' 'procd_set_param command /usr/sbin/warden' \
     'procd_set_param stderr 1' 'procd_set_param respawn' 'procd_close_instance' \
     'service_triggers()' 'procd_add_reload_trigger warden'
@@ -80,7 +81,8 @@ need "$OW_CONF" "warden.config: every option, defaults root /www and listen 0.0.
     "list listen '0.0.0.0:80'" "list listen '[::]:80'" \
     'option max_connections' 'option index' 'option cache_control' 'option user' \
     'option strict' 'option require_landlock' 'option quiet' 'option log_level' \
-    'option idle_timeout' 'option header_timeout' 'option write_timeout'
+    'option idle_timeout' 'option header_timeout' 'option write_timeout' \
+    "#option seccomp 'kill'" "option require_seccomp '0'"
 need "$OW_CONF" "warden.config: logins, Host names, headers (examples commented out), warden --hash-password" \
     "#option auth_file '/etc/warden/htpasswd'" "#list protect '/admin'" "#list allow_host '" \
     "#option allow_any_host '0'" "#list header 'X-Frame-Options: SAMEORIGIN'" \
@@ -348,6 +350,8 @@ config warden 'full'
 	list proxy_max_body '/cgi-bin/luci/upload=64m'
 	list proxy_max_body '/api/firmware=16M'
 	option proxy_timeout '20'
+	option seccomp 'log'
+	option require_seccomp 'yes'
 
 config warden 'single'
 	option enabled '1'
@@ -424,8 +428,8 @@ want_full=(/usr/sbin/warden --root "$WWW" --listen 127.0.0.1:0 --listen 127.0.0.
     --header "Permissions-Policy: camera=(),  microphone=()" --header "Referrer-Policy:"
     --proxy /cgi-bin/luci=127.0.0.1:8080 --proxy "/api=[::1]:9000" --proxy /remote=192.0.2.10:80
     --max-body 128k --proxy-max-body /cgi-bin/luci/upload=64m --proxy-max-body /api/firmware=16M
-    --proxy-timeout 20 --proxy-allow-remote
-    --strict --require-landlock --quiet --no-sendfile)
+    --proxy-timeout 20 --seccomp log --proxy-allow-remote
+    --strict --require-landlock --require-seccomp --quiet --no-sendfile)
 expect_eq "warden.init: a config setting every option (lists of two, headers with spaces and quotes, proxy routes and limits) -> every flag, values intact" \
     "$(printf '<%s>' "${full_cmd[@]}")" "$(printf '<%s>' "${want_full[@]}")"
 want_single=(/usr/sbin/warden --root "$WWW" --listen 127.0.0.1:0 --auth-file "$OW_AUTH" --protect /admin
@@ -454,6 +458,26 @@ if [ -n "$RUNTIME" ]; then
         ok "warden.init: the full command line passes warden --check (as root: chroot, uid 65534, auth file read)"
     else
         fail "warden.init: the full command line passes warden --check (as root: chroot, uid 65534, auth file read)" "$out"
+    fi
+    # option seccomp 'log' reached warden: the filter logs instead of killing.
+    seccomp=$(grep -m1 '^seccomp: ' <<<"$out" || true)
+    if [[ $seccomp == *allowlist* ]]; then
+        if [[ $seccomp == *"others: log;"* ]]; then
+            ok "warden.init: option seccomp 'log' -> the --check report's filter logs ($seccomp)"
+        else
+            fail "warden.init: option seccomp 'log' -> the --check report's filter logs" "$seccomp"
+        fi
+    else
+        skip "warden.init: option seccomp 'log' in the report (no seccomp filter here: $seccomp)"
+    fi
+    # A hostile or mistyped seccomp value is one argument (procd runs no shell) and
+    # warden refuses it.
+    if out2=$("$BIN" --root "$WWW" --listen 127.0.0.1:0 --seccomp 'kill; reboot' --check 2>&1); then
+        fail "warden.init: seccomp 'kill; reboot' is refused by warden" "$out2"
+    elif grep -q "^warden: .*--seccomp" <<<"$out2"; then
+        ok "warden.init: seccomp 'kill; reboot' is refused by warden, as one argument"
+    else
+        fail "warden.init: seccomp 'kill; reboot' is refused by warden" "$out2"
     fi
     # Landlock ABI 4+ confines TCP connect to the proxy backends' ports.
     landlock=$(grep -m1 '^landlock: ' <<<"$out" || true)
