@@ -357,7 +357,9 @@ fn log_file_limit() -> u64 {
     biggest.map_or(0, |s| s.saturating_add(LOG_FILE_GROWTH))
 }
 
-/// SIGTERM and SIGINT become readable events on a signalfd that the loop
+/// SIGTERM and SIGINT (stop), SIGHUP (logged: nothing to reload; its default
+/// action would kill warden, and init scripts send it for `reload`) and
+/// SIGUSR1 (status line) become readable events on a signalfd that the loop
 /// polls (no handler races); SIGPIPE is ignored (sends use MSG_NOSIGNAL too,
 /// but sendfile cannot).
 fn stop_signals() -> Result<OwnedFd, Fatal> {
@@ -366,7 +368,16 @@ fn stop_signals() -> Result<OwnedFd, Fatal> {
     let mut mask = SigSet::empty();
     mask.add(Signal::SIGTERM);
     mask.add(Signal::SIGINT);
+    mask.add(Signal::SIGHUP);
+    mask.add(Signal::SIGUSR1);
     mask.thread_block().map_err(|e| Fatal(format!("signal mask: {e}")))?;
+    // An ignored signal never reaches a signalfd, and a parent may have left these
+    // ignored (S50warden's `trap '' HUP`, nohup): back to the default disposition,
+    // harmless now that they are blocked.
+    for sig in mask.iter() {
+        // SAFETY: SIG_DFL installs no handler code.
+        unsafe { signal(sig, SigHandler::SigDfl) }.map_err(|e| Fatal(format!("{sig}: {e}")))?;
+    }
     let sfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .map_err(|e| Fatal(format!("signalfd: {e}")))?;
     sfd.as_fd()

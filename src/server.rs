@@ -13,8 +13,8 @@ use crate::conn::{Conn, Fate, Interest, SlotBufs};
 use crate::date::unix_now;
 use crate::io::{self, Segment};
 use crate::limits::{
-    ACCEPT_BACKOFF, ACCEPT_BATCH, HEAD_BUF_SMALL, MAX_CONNECTIONS, REQUEST_LINE_BUF, RESPONSE_HEAD_CAP, SHUTDOWN_GRACE,
-    VERIFY_SLICE,
+    ACCEPT_BACKOFF, ACCEPT_BATCH, HEAD_BUF_SMALL, LARGE_HEAD_BUFS, MAX_CONNECTIONS, REQUEST_LINE_BUF,
+    RESPONSE_HEAD_CAP, SHUTDOWN_GRACE, VERIFY_SLICE,
 };
 use crate::listen::{Accepted, Reserve};
 use crate::response;
@@ -30,7 +30,9 @@ pub struct Server {
     /// What the connections share, lent to one per call.
     services: Services,
     listeners: Vec<TcpListener>,
-    /// Readable means "shut down" (a signalfd in the binary, a pipe in tests).
+    /// The control descriptor: a signalfd in the binary (SIGTERM/SIGINT stop,
+    /// SIGHUP is logged, SIGUSR1 asks for the status line), a pipe in tests
+    /// (anything readable on it means stop). See `read_control`.
     stop: OwnedFd,
     reserve: Reserve,
     /// The table: grows by push up to `slots` (within its capacity, so without
@@ -203,8 +205,17 @@ impl Server {
     fn dispatch(&mut self, now: Instant) {
         let fixed = 1 + self.listeners.len();
         if self.pollfds[STOP_INDEX].revents != 0 && self.drain_deadline.is_none() {
-            self.begin_drain(now);
-            return;
+            match read_control(&self.stop) {
+                Control::Stop => {
+                    self.begin_drain(now);
+                    return;
+                }
+                Control::Reload => {
+                    log::warn!("SIGHUP: nothing to reload; restart warden to apply changes")
+                }
+                Control::Status => self.log_status(now),
+                Control::Nothing => {}
+            }
         }
         for i in 0..self.listeners.len() {
             if self.pollfds.get(1 + i).is_some_and(|p| p.revents != 0) {
@@ -327,6 +338,30 @@ impl Server {
         self.accept_paused_until = now + ACCEPT_BACKOFF;
     }
 
+    /// SIGUSR1's one line: what the fixed capacities hold now. Printed even when
+    /// the log level hides info (the operator asked for it).
+    fn log_status(&self, now: Instant) {
+        let s = &self.services;
+        let level = if log::log_enabled!(log::Level::Info) {
+            log::Level::Info
+        } else {
+            log::Level::Warn
+        };
+        log::log!(
+            level,
+            "status: {} of {} connections in use, {} of {} large head buffers lent, {} files cached, \
+             {} proxied requests, {} log lines dropped, {} addresses' logins throttled",
+            self.active(),
+            self.slots,
+            LARGE_HEAD_BUFS - s.pool.available(),
+            LARGE_HEAD_BUFS,
+            s.files.open_files(),
+            s.upstreams.in_use(),
+            crate::sink::dropped_total(),
+            s.logins.throttled(now),
+        );
+    }
+
     /// Stops accepting and lets the responses in flight finish.
     fn begin_drain(&mut self, now: Instant) {
         log::info!("shutting down: finishing responses in flight");
@@ -341,5 +376,42 @@ impl Server {
                 self.close(slot);
             }
         }
+    }
+}
+
+/// What the control descriptor said.
+enum Control {
+    /// SIGTERM, SIGINT, or (a pipe in tests) any byte or end of file.
+    Stop,
+    /// SIGHUP: nothing is reloaded (warden reads its configuration once, before
+    /// the jail, where it could not read it again).
+    Reload,
+    /// SIGUSR1: log the status line.
+    Status,
+    /// Nothing to read after all.
+    Nothing,
+}
+
+/// Reads one record from the control descriptor: a `signalfd_siginfo` from a
+/// signalfd; from a pipe (tests), whatever was written.
+fn read_control(fd: &OwnedFd) -> Control {
+    // SAFETY: an all-zero signalfd_siginfo is a valid value (plain integers).
+    let mut info: libc::signalfd_siginfo = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::signalfd_siginfo>();
+    // SAFETY: reads at most `size` bytes into `info`, which is that large.
+    let n = unsafe { libc::read(fd.as_raw_fd(), (&mut info as *mut libc::signalfd_siginfo).cast(), size) };
+    if n < 0 {
+        return match std::io::Error::last_os_error().kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted => Control::Nothing,
+            _ => Control::Stop,
+        };
+    }
+    if n as usize != size {
+        return Control::Stop;
+    }
+    match info.ssi_signo as i32 {
+        libc::SIGHUP => Control::Reload,
+        libc::SIGUSR1 => Control::Status,
+        _ => Control::Stop,
     }
 }

@@ -568,6 +568,87 @@ fn sigterm_and_sigint_exit_0() {
     }
 }
 
+// Spec (firmware operations): SIGHUP, which init scripts send for `reload`, does not kill the
+// server: it is logged (nothing to reload) and the server goes on serving, on the same
+// keep-alive connection too. SIGUSR1 logs one status line. SIGTERM then still exits 0.
+#[test]
+fn sighup_is_logged_and_sigusr1_logs_the_status() {
+    let w = site();
+    let mut s = Server::start(&w, &["--idle-timeout", "60"]);
+    assert!(
+        s.wait_for_log(|l| l.contains("] serving ")).is_some(),
+        "{}",
+        s.log_text()
+    );
+    let mut c = s.connect();
+    send_raw(&mut c, &req("GET", "/index.html", &[]));
+    assert_eq!(read_response(&mut c, false).status, 200);
+    s.signal("HUP");
+    let hup = s.wait_for_log(|l| l.contains("SIGHUP"));
+    assert!(
+        hup.as_deref()
+            .is_some_and(|l| l.starts_with("WARN ") && l.contains("nothing to reload")),
+        "SIGHUP line {hup:?}; log:\n{}",
+        s.log_text()
+    );
+    send_raw(&mut c, &req("GET", "/index.html", &[]));
+    assert_eq!(
+        read_response(&mut c, false).status,
+        200,
+        "after SIGHUP, same connection"
+    );
+    s.assert_healthy();
+    s.signal("USR1");
+    let status = s.wait_for_log(|l| l.contains("] status: "));
+    let status = status.unwrap_or_else(|| panic!("no status line; log:\n{}", s.log_text()));
+    for part in [
+        "of 1024 connections in use",
+        "large head buffers lent",
+        "files cached",
+        "proxied requests",
+        "log lines dropped",
+        "logins throttled",
+    ] {
+        assert!(status.contains(part), "{part:?} not in {status:?}");
+    }
+    // The keep-alive connection is one of those in use.
+    assert!(!status.contains("status: 0 of"), "{status:?}");
+    let st = s.terminate();
+    assert_eq!(st.code(), Some(0), "exit status {st:?}; log:\n{}", s.log_text());
+}
+
+// Spec (firmware operations): a parent that left SIGHUP ignored (S50warden's `trap '' HUP`,
+// nohup) does not hide it: warden restores the default disposition under its signalfd, so
+// SIGHUP is still logged rather than silently lost.
+#[test]
+fn sighup_inherited_as_ignored_is_still_logged() {
+    use std::os::unix::process::CommandExt;
+    let w = site();
+    let mut cmd = std::process::Command::new(warden_bin());
+    cmd.args(["--root", &w.path().to_string_lossy(), "--listen", "127.0.0.1:0"]);
+    // SAFETY: signal(2) is async-signal-safe; nothing else runs in the child yet.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::libc::signal(nix::libc::SIGHUP, nix::libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let mut s = Server::start_cmd(cmd);
+    assert!(
+        s.wait_for_log(|l| l.contains("] serving ")).is_some(),
+        "{}",
+        s.log_text()
+    );
+    s.signal("HUP");
+    assert!(
+        s.wait_for_log(|l| l.contains("SIGHUP: nothing to reload")).is_some(),
+        "{}",
+        s.log_text()
+    );
+    s.assert_healthy();
+    assert_eq!(s.terminate().code(), Some(0));
+}
+
 // Spec: SIGTERM finishes responses in flight; an idle keep-alive connection does not keep the
 // server alive (RFC 9112 §9.6: it may close an idle connection at any time).
 #[test]

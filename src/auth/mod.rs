@@ -95,6 +95,11 @@ pub struct Logins {
 }
 
 impl Logins {
+    /// Addresses whose logins are blocked now (for the status line).
+    pub fn throttled(&self, now: Instant) -> usize {
+        self.throttle.blocked(now)
+    }
+
     /// No login anywhere (no `--auth-file`).
     pub fn none() -> Logins {
         Logins::new(None, Vec::new(), [0; 32])

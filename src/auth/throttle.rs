@@ -83,6 +83,11 @@ impl Throttle {
             .position(|e| e.as_ref().is_some_and(|e| &e.client == c))
     }
 
+    /// Addresses blocked at `now` (for the status line).
+    pub fn blocked(&self, now: Instant) -> usize {
+        self.entries.iter().flatten().filter(|e| now < e.blocked_until).count()
+    }
+
     /// May `peer` start a verification now? `Err(seconds)` to wait (429).
     pub fn may_start(&mut self, peer: IpAddr, now: Instant) -> Result<(), u32> {
         if let Some(e) = self.find(&client(peer)).and_then(|i| self.entries[i]) {

@@ -141,6 +141,7 @@ pub struct Channel(u16);
 pub struct Upstreams {
     bufs: Buffers,
     free: Vec<u16>,
+    count: usize,
 }
 
 impl Upstreams {
@@ -150,6 +151,7 @@ impl Upstreams {
         Upstreams {
             bufs: Buffers::new(count, PROXY_BUF),
             free: (0..count as u16).rev().collect(),
+            count,
         }
     }
 
@@ -172,6 +174,11 @@ impl Upstreams {
     /// Channels not lent now.
     pub fn available(&self) -> usize {
         self.free.len()
+    }
+
+    /// Channels lent now: proxied requests in progress.
+    pub fn in_use(&self) -> usize {
+        self.count - self.free.len()
     }
 }
 
