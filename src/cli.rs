@@ -4,6 +4,21 @@ use argh::FromArgs;
 
 /// warden: a small, bounded HTTP/1.1 static file server for embedded Linux boards.
 #[derive(FromArgs, Debug)]
+#[argh(
+    error_code(
+        0,
+        "served until SIGTERM or SIGINT and stopped cleanly; --check: confined as planned"
+    ),
+    error_code(1, "--check: confinement worse than planned (the report says what)"),
+    error_code(
+        2,
+        "a bad flag, a refused web root or user, a listener that cannot be bound, a failed confinement step (one line on stderr starting with warden:)"
+    ),
+    error_code(
+        159,
+        "(as a shell shows it: killed by SIGSYS) a syscall outside the seccomp allowlist"
+    )
+)]
 pub struct Args {
     /// directory to serve (the web root); required unless the build set a default
     #[argh(option)]
@@ -76,6 +91,10 @@ pub struct Args {
     /// read a password from stdin, print its $6$ hash for --auth-file, exit
     #[argh(switch)]
     pub hash_password: bool,
+
+    /// print the version, build target, board profile and build-time capacities, exit
+    #[argh(switch, short = 'V')]
+    pub version: bool,
 
     /// when started as root: run as this user, UID[:GID] or a name (default 65534:65534, or the board's)
     #[argh(option)]

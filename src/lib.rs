@@ -74,3 +74,4 @@ pub mod server;
 pub mod services;
 pub mod sink;
 pub mod transport;
+pub mod version;

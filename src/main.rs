@@ -25,7 +25,7 @@ use warden::confine::{self, LandlockMode, Plan};
 use warden::limits::{LOG_FILE_GROWTH, SPARE_FDS};
 use warden::server::Server;
 use warden::sink::Escaped;
-use warden::{cli, listen, logger, seccomp, sink};
+use warden::{cli, listen, logger, seccomp, sink, version};
 
 /// A start-up failure: one line for stderr, exit code 2.
 struct Fatal(String);
@@ -49,6 +49,17 @@ impl From<Fatal> for Stop {
 fn main() -> ExitCode {
     // A tool mode, not a server: it reads stdin, which the hygiene below replaces.
     let argv_os: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv_os.iter().skip(1).any(|a| a == "--version" || a == "-V") {
+        if argv_os.len() != 2 {
+            logger::say(format_args!("warden: --version takes no other flag"));
+            return ExitCode::from(2);
+        }
+        return if logger::print_line(&version::text()) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+    }
     if argv_os.iter().skip(1).any(|a| a == "--hash-password") {
         if argv_os.len() != 2 {
             logger::say(format_args!("warden: --hash-password takes no other flag"));

@@ -549,6 +549,43 @@ fn cli_help_exit_0() {
         out.stdout.contains("--root") || out.stderr.contains("--root"),
         "help mentions --root: {out:?}"
     );
+    // The exit codes, for init scripts and supervisors.
+    for code in ["Error codes:", "  0 ", "  1 --check", "  2 a bad flag", "SIGSYS"] {
+        assert!(out.stdout.contains(code), "--help lists {code:?}: {out:?}");
+    }
+}
+
+// Spec (firmware operations): `--version` and `-V` say what is installed: version, target
+// triple, board profile, what is built in and the build-time capacities; alone, exit 0.
+#[test]
+fn cli_version_says_what_was_built() {
+    let out = run_cli(&["--version"]);
+    assert_eq!(out.status.code(), Some(0), "--version: {out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let first = format!("warden {}", env!("CARGO_PKG_VERSION"));
+    assert!(lines.first().is_some_and(|l| l.starts_with(&first)), "{out:?}");
+    let conns = format!("capacities: {} connections,", warden::limits::MAX_CONNECTIONS);
+    for want in [
+        "target: ",
+        "board profile: ",
+        "built in: ",
+        conns.as_str(),
+        "defaults: ",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(want)),
+            "no line starting {want:?}: {out:?}"
+        );
+    }
+    assert!(
+        out.stdout.contains(std::env::consts::ARCH),
+        "target names the architecture: {out:?}"
+    );
+    assert!(out.stderr.is_empty(), "{out:?}");
+    let short = run_cli(&["-V"]);
+    assert_eq!(short.status.code(), Some(0));
+    assert_eq!(short.stdout, out.stdout, "-V is --version");
+    assert_cli_error(&["--version", "--root", "/tmp"], &["--version", "no other flag"]);
 }
 
 // Spec: SIGTERM / SIGINT → exit code 0.
