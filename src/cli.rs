@@ -112,6 +112,12 @@ pub struct Args {
     #[argh(switch)]
     pub require_landlock: bool,
 
+    /// refuse to start unless every --listen address is bound (without it, an address
+    /// whose family the kernel lacks or that is not on an interface yet is skipped
+    /// with a warning while another listener is up)
+    #[argh(switch)]
+    pub require_all_listeners: bool,
+
     /// seccomp allowlist: kill (default) ends the process on a syscall outside it, log lets the kernel log it, off installs none
     #[argh(option, default = "String::from(\"kill\")")]
     pub seccomp: String,

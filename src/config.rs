@@ -162,6 +162,9 @@ pub struct Config {
     pub chroot: bool,
     pub strict: bool,
     pub require_landlock: bool,
+    /// `--require-all-listeners`: an address that cannot be bound is fatal even
+    /// when its family or the address itself is missing.
+    pub require_all_listeners: bool,
     pub seccomp: crate::seccomp::Mode,
     pub require_seccomp: bool,
     pub check: bool,
@@ -210,6 +213,11 @@ impl Config {
             let addr: SocketAddr = l
                 .parse()
                 .map_err(|_| format!("--listen {l}: not an ADDR:PORT (IPv6 as [::1]:8080)"))?;
+            // Port 0 twice is two listeners on two free ports; any other
+            // address twice is a mistake (the second bind would fail as in use).
+            if addr.port() != 0 && listen.contains(&addr) {
+                return Err(format!("--listen {addr} is given twice"));
+            }
             listen.push(addr);
         }
         if listen.len() > MAX_LISTENERS {
@@ -290,6 +298,7 @@ impl Config {
             chroot: !args.no_chroot,
             strict: args.strict,
             require_landlock: args.require_landlock,
+            require_all_listeners: args.require_all_listeners,
             seccomp,
             require_seccomp: args.require_seccomp,
             check: args.check,

@@ -174,14 +174,7 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
     )
     .map_err(|e| Fatal(format!("--root {}: {e}", Escaped(cfg.root.as_os_str().as_bytes()))))?;
 
-    let mut listeners = Vec::with_capacity(cfg.listen.len());
-    for addr in &cfg.listen {
-        let l = listen::bind(*addr).map_err(|e| Fatal(format!("cannot listen on {addr}: {e}")))?;
-        let bound = l.local_addr().map_err(|e| Fatal(format!("{addr}: {e}")))?;
-        listeners.push(l);
-        // Printed, not logged: scripts and tests read the real port from here.
-        logger::say(format_args!("listening on http://{bound}"));
-    }
+    let listeners = bind_listeners(&cfg)?;
 
     let stop = stop_signals()?;
     cfg.serve.max_connections = fit_descriptor_limit(cfg.serve.max_connections);
@@ -366,6 +359,49 @@ fn log_file_limit() -> u64 {
         .filter_map(size)
         .max();
     biggest.map_or(0, |s| s.saturating_add(LOG_FILE_GROWTH))
+}
+
+/// Binds every `--listen` address. One whose family the kernel lacks
+/// (EAFNOSUPPORT: `[::]:80` without IPv6) or that is on no interface yet
+/// (EADDRNOTAVAIL: an interface not up) is skipped with a warning, as uhttpd
+/// does, so that one missing address does not keep the device's admin pages
+/// down (and procd from giving up after its retries); unless
+/// `--require-all-listeners`, or no listener is left. Anything else (in use,
+/// permission) is fatal.
+fn bind_listeners(cfg: &Config) -> Result<Vec<std::net::TcpListener>, Fatal> {
+    let mut listeners = Vec::with_capacity(cfg.listen.len());
+    let mut skipped = Vec::new();
+    for addr in &cfg.listen {
+        let l = match listen::bind(*addr) {
+            Ok(l) => l,
+            Err(e) => {
+                let errno = e.raw_os_error().unwrap_or(0);
+                let missing = errno == nix::libc::EAFNOSUPPORT || errno == nix::libc::EADDRNOTAVAIL;
+                if missing && !cfg.require_all_listeners {
+                    skipped.push((addr, e));
+                    continue;
+                }
+                let hint = if errno == nix::libc::EACCES && addr.port() < 1024 && !nix::unistd::geteuid().is_root() {
+                    "; ports below 1024 need root: start warden as root (it binds, then drops to --user) or use a port of 1024 or above"
+                } else {
+                    ""
+                };
+                return Err(Fatal(format!("cannot listen on {addr}: {e}{hint}")));
+            }
+        };
+        let bound = l.local_addr().map_err(|e| Fatal(format!("{addr}: {e}")))?;
+        listeners.push(l);
+        // Printed, not logged: scripts and tests read the real port from here.
+        logger::say(format_args!("listening on http://{bound}"));
+    }
+    if listeners.is_empty() {
+        let why: Vec<String> = skipped.iter().map(|(a, e)| format!("{a}: {e}")).collect();
+        return Err(Fatal(format!("no listener could be bound ({})", why.join("; "))));
+    }
+    for (addr, e) in skipped {
+        log::warn!("not listening on {addr}: {e}; skipped (--require-all-listeners makes this fatal)");
+    }
+    Ok(listeners)
 }
 
 /// SIGTERM and SIGINT (stop), SIGHUP (logged: nothing to reload; its default

@@ -540,6 +540,98 @@ fn cli_port_in_use_exit_2() {
     drop(holder);
 }
 
+// Spec (firmware operations): an address that is on no interface (yet) is skipped with a
+// warning while another listener is up (uhttpd's behaviour), and the server serves on the
+// other; `--require-all-listeners` makes it fatal; with no listener left it is fatal too.
+// 192.0.2.1 (TEST-NET-1, RFC 5737) is on no interface here: bind gives EADDRNOTAVAIL.
+#[test]
+fn listen_skips_an_address_not_on_any_interface() {
+    let w = site();
+    let root = w.path().to_string_lossy().into_owned();
+    // `--listen=ADDR` is not counted by the harness, which waits for one `listening on`
+    // line per `--listen` argument: the skipped address prints none.
+    let mut s = Server::start(&w, &["--listen=192.0.2.1:8080"]);
+    let warn = s.wait_for_log(|l| l.contains("not listening on 192.0.2.1:8080"));
+    assert!(
+        warn.as_deref()
+            .is_some_and(|l| l.starts_with("WARN ") && l.contains("--require-all-listeners")),
+        "{warn:?}; log:\n{}",
+        s.log_text()
+    );
+    s.assert_healthy();
+    assert_eq!(s.terminate().code(), Some(0));
+    assert_cli_error(
+        &[
+            "--root",
+            &root,
+            "--listen",
+            "192.0.2.1:8080",
+            "--listen",
+            "127.0.0.1:0",
+            "--require-all-listeners",
+        ],
+        &["cannot listen on 192.0.2.1:8080"],
+    );
+    assert_cli_error(
+        &["--root", &root, "--listen", "192.0.2.1:8080"],
+        &["no listener could be bound", "192.0.2.1:8080"],
+    );
+}
+
+// Spec CLI: the same address given twice is refused before anything is bound (port 0 twice
+// is two free ports, allowed).
+#[test]
+fn listen_same_address_twice_is_refused() {
+    let w = site();
+    let root = w.path().to_string_lossy().into_owned();
+    assert_cli_error(
+        &[
+            "--root",
+            &root,
+            "--listen",
+            "127.0.0.1:8080",
+            "--listen",
+            "127.0.0.1:8080",
+        ],
+        &["--listen 127.0.0.1:8080", "twice"],
+    );
+    assert_cli_error(
+        &["--root", &root, "--listen", "[::1]:8080", "--listen", "[0:0::1]:8080"],
+        &["[::1]:8080", "twice"],
+    );
+}
+
+// Spec CLI: started unprivileged on a port below 1024, the error says what to do.
+#[test]
+fn listen_low_port_unprivileged_says_why() {
+    use std::os::unix::process::CommandExt;
+    if !require_root() {
+        return;
+    }
+    let start: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(1024);
+    if start <= 80 {
+        eprintln!("skipped: net.ipv4.ip_unprivileged_port_start is {start}: port 80 needs no privilege here");
+        return;
+    }
+    let w = site();
+    let out = std::process::Command::new(warden_bin())
+        .args(["--root", &w.path().to_string_lossy(), "--listen", "127.0.0.1:80"])
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .expect("run warden");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let fatal: Vec<&str> = stderr.lines().filter(|l| l.starts_with("warden: ")).collect();
+    assert_eq!(fatal.len(), 1, "{stderr}");
+    for k in ["127.0.0.1:80", "below 1024", "as root", "1024 or above"] {
+        assert!(fatal[0].contains(k), "{k:?} not in {:?}", fatal[0]);
+    }
+}
+
 // Spec CLI: `--help` exits 0.
 #[test]
 fn cli_help_exit_0() {
