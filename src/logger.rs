@@ -97,6 +97,15 @@ impl Log for StderrLogger {
     fn flush(&self) {}
 }
 
+/// A confinement shortfall (`--no-chroot`, a web-root audit finding, Landlock or
+/// seccomp missing): a WARN line written whatever `--log-level` says, since
+/// hiding it would hide that the server is less confined than it looks.
+pub fn shortfall(args: std::fmt::Arguments<'_>) {
+    let mut line = Line::new();
+    format_record(&mut line, log::Level::Warn, "warden", &args);
+    sink::write_line(&line.buf[..line.len]);
+}
+
 /// Installs the logger at `level`. Fails only if a logger is already installed.
 pub fn init(level: LevelFilter) -> Result<(), log::SetLoggerError> {
     log::set_logger(&LOGGER)?;

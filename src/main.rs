@@ -189,14 +189,16 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
     };
     let findings = confine::audit_web_root(&cfg.root, uid, gid);
     for f in &findings {
-        log::warn!("web root: {f}");
+        logger::shortfall(format_args!("web root: {f}"));
     }
     if cfg.strict && !findings.is_empty() {
         let msg = format!("--strict: {} problem(s) in the web root (see the log)", findings.len());
         return Err(Fatal(msg).into());
     }
     if privileged && !cfg.chroot {
-        log::warn!("--no-chroot: NOT jailed in the web root; the whole file system is visible to uid {uid}");
+        logger::shortfall(format_args!(
+            "--no-chroot: NOT jailed in the web root; the whole file system is visible to uid {uid}"
+        ));
     }
     if !privileged {
         log::info!("started as uid {uid}: no chroot or id change possible; Landlock alone confines file access");
@@ -249,19 +251,21 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
         log::info!("confinement: {line}");
     }
     if !privileged && !matches!(report.landlock, confine::LandlockState::Applied { .. }) {
-        log::warn!("unprivileged and without Landlock: file access is NOT confined to the web root");
+        logger::shortfall(format_args!(
+            "unprivileged and without Landlock: file access is NOT confined to the web root"
+        ));
     }
     match (&report.seccomp, &report.landlock) {
         (seccomp::State::Installed { .. }, _) => {}
-        (seccomp::State::Off, _) => {
-            log::warn!("confinement shortfall: --seccomp=off: every syscall of the kernel is open to an intruder")
-        }
-        (_, confine::LandlockState::Applied { .. }) => {
-            log::warn!("confinement shortfall: no seccomp filter; Landlock still applies")
-        }
-        _ => log::warn!(
+        (seccomp::State::Off, _) => logger::shortfall(format_args!(
+            "confinement shortfall: --seccomp=off: every syscall of the kernel is open to an intruder"
+        )),
+        (_, confine::LandlockState::Applied { .. }) => logger::shortfall(format_args!(
+            "confinement shortfall: no seccomp filter; Landlock still applies"
+        )),
+        _ => logger::shortfall(format_args!(
             "confinement shortfall: neither seccomp nor Landlock: an intruder could connect out, listen and signal"
-        ),
+        )),
     }
     let shortfalls = report.shortfalls(&plan);
     if !shortfalls.is_empty() {

@@ -723,6 +723,49 @@ fn seccomp_log_and_off_are_reported() {
     assert_eq!(s.get("/").status, 200);
 }
 
+/// A confinement shortfall is printed whatever `--log-level` says: `--log-level error`
+/// must not hide `--no-chroot`, a web-root finding or a missing seccomp filter.
+#[test]
+fn shortfalls_are_reported_whatever_the_log_level() {
+    if !require_root() {
+        return;
+    }
+    let wr = WebRoot::new();
+    let exe = wr.file("run.sh", "#!/bin/sh\n");
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let root = wr.path().to_string_lossy().into_owned();
+    let out = run_cli(&[
+        "--root",
+        &root,
+        "--listen",
+        "127.0.0.1:0",
+        "--no-chroot",
+        "--seccomp",
+        "off",
+        "--log-level",
+        "error",
+        "--check",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let warns: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("WARN  [warden] "))
+        .collect();
+    for want in [
+        "--no-chroot: NOT jailed",
+        "web root: ",
+        "confinement shortfall: --seccomp=off",
+    ] {
+        assert!(
+            warns.iter().any(|l| l.contains(want)),
+            "no WARN line with {want:?}: {out:?}"
+        );
+    }
+    // Nothing else below error gets through.
+    assert!(!out.stderr.contains("INFO "), "{out:?}");
+}
+
 /// `--seccomp` takes kill, log or off; `--require-seccomp` with `--seccomp off` is a
 /// contradiction; both refused from the flags alone.
 #[test]
