@@ -33,9 +33,10 @@ pub struct Args {
     #[argh(option)]
     pub max_connections: Option<usize>,
 
-    /// file served for a directory (default index.html)
-    #[argh(option, default = "String::from(\"index.html\")")]
-    pub index: String,
+    /// file served for a directory (default index.html); repeatable, tried in order
+    /// (e.g. --index index.html --index index.htm), at most 4
+    #[argh(option)]
+    pub index: Vec<String>,
 
     /// value of a Cache-Control header added to file responses (e.g. "max-age=3600")
     #[argh(option)]

@@ -6,8 +6,8 @@ use crate::clock::Duration;
 use crate::limits::{
     DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_BODY, DEFAULT_PROXY_TIMEOUT,
     DEFAULT_ROOT, DEFAULT_USER, DEFAULT_WRITE_TIMEOUT, MAX_ALLOWED_HOSTS, MAX_BODY_LIMITS, MAX_CONFIGURED_HEADER_BYTES,
-    MAX_CONNECTIONS, MAX_EXTRA_HEADERS, MAX_LISTENERS, MAX_NAME_LEN, MAX_PROTECTED_PREFIXES, MAX_PROXY_ROUTES,
-    MAX_TIMEOUT_SECS,
+    MAX_CONNECTIONS, MAX_EXTRA_HEADERS, MAX_INDEX_NAMES, MAX_LISTENERS, MAX_NAME_LEN, MAX_PROTECTED_PREFIXES,
+    MAX_PROXY_ROUTES, MAX_TIMEOUT_SECS,
 };
 use crate::proxy::{ProxyConfig, Route};
 use std::net::SocketAddr;
@@ -76,8 +76,9 @@ const MANAGED_HEADERS: [&str; 19] = [
 pub struct ServeConfig {
     /// Slots in the connection table (≤ `limits::MAX_CONNECTIONS`).
     pub max_connections: usize,
-    /// File served for a directory path ending in `/`.
-    pub index: Vec<u8>,
+    /// Files tried in order for a directory path ending in `/` (1 to
+    /// `MAX_INDEX_NAMES`).
+    pub index: Vec<Vec<u8>>,
     /// `Cache-Control` value for file responses, if any.
     pub cache_control: Option<Vec<u8>>,
     pub idle_timeout: Duration,
@@ -96,7 +97,7 @@ impl ServeConfig {
     pub fn with_defaults(max_connections: usize) -> ServeConfig {
         ServeConfig {
             max_connections,
-            index: b"index.html".to_vec(),
+            index: vec![b"index.html".to_vec()],
             cache_control: None,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
@@ -227,14 +228,28 @@ impl Config {
         if !(1..=MAX_CONNECTIONS).contains(&max_connections) {
             return Err(format!("--max-connections must be 1 to {MAX_CONNECTIONS}"));
         }
-        let index = args.index.into_bytes();
-        if index.is_empty()
-            || index.len() > MAX_NAME_LEN
-            || index[0] == b'.'
-            || index.contains(&b'/')
-            || index.contains(&0)
-        {
-            return Err(String::from("--index must be a plain file name (no '/', not hidden)"));
+        let names = if args.index.is_empty() {
+            vec![String::from("index.html")]
+        } else {
+            args.index
+        };
+        if names.len() > MAX_INDEX_NAMES {
+            return Err(format!("at most {MAX_INDEX_NAMES} --index names"));
+        }
+        let mut index: Vec<Vec<u8>> = Vec::with_capacity(names.len());
+        for name in names {
+            let name = name.into_bytes();
+            if name.is_empty()
+                || name.len() > MAX_NAME_LEN
+                || name[0] == b'.'
+                || name.contains(&b'/')
+                || name.contains(&0)
+            {
+                return Err(String::from("--index must be a plain file name (no '/', not hidden)"));
+            }
+            if !index.contains(&name) {
+                index.push(name);
+            }
         }
         // A header value may hold visible ASCII, spaces and tabs; never CR/LF.
         if let Some(cc) = &args.cache_control {

@@ -97,6 +97,8 @@ pub enum Lookup {
         source: Source,
         meta: FileMeta,
         coding: Coding,
+        /// For a directory, which `--index` name was found.
+        index_name: u8,
     },
 }
 
@@ -224,7 +226,7 @@ impl FileCache {
         &mut self,
         root: BorrowedFd<'_>,
         path: &CleanPath,
-        index: &[u8],
+        index: &[Vec<u8>],
         accepts_gzip: bool,
         now: Instant,
     ) -> Result<Lookup, HttpError> {
@@ -275,6 +277,7 @@ impl FileCache {
     fn revalidate(&mut self, i: usize, accepts_gzip: bool) -> Option<Result<Lookup, HttpError>> {
         let e = &mut self.entries[i];
         let has_gzip_variant = e.files.gzip.is_some();
+        let index_name = e.files.index_name;
         let gzip = match e.files.choose(accepts_gzip) {
             Ok(gzip) => gzip,
             Err(err) => return Some(Err(err)),
@@ -302,6 +305,7 @@ impl FileCache {
                     }),
                     meta,
                     coding: Coding::of(gzip, has_gzip_variant),
+                    index_name,
                 }))
             }
             _ => None,
@@ -319,11 +323,13 @@ impl FileCache {
 fn uncached(mut files: Variants, accepts_gzip: bool) -> Result<Lookup, HttpError> {
     let has_gzip_variant = files.gzip.is_some();
     let gzip = files.choose(accepts_gzip)?;
+    let index_name = files.index_name;
     let OpenFile { file, meta } = files.get_mut(gzip).take().ok_or(HttpError::Internal)?;
     Ok(Lookup::File {
         source: Source::Own(file),
         meta,
         coding: Coding::of(gzip, has_gzip_variant),
+        index_name,
     })
 }
 
@@ -366,7 +372,7 @@ mod tests {
     /// The loan of a cached answer; panics on anything else.
     fn loan(cache: &mut FileCache, root: &File, p: &str, gz: bool, now: u64) -> Loan {
         let clean = path::clean(p.as_bytes()).unwrap();
-        match cache.lookup(root.as_fd(), &clean, b"index.html", gz, at(now)) {
+        match cache.lookup(root.as_fd(), &clean, &[b"index.html".to_vec()], gz, at(now)) {
             Ok(Lookup::File {
                 source: Source::Cached(loan),
                 ..
@@ -483,7 +489,7 @@ mod tests {
     /// Size of the cached answer for `p`.
     fn size(cache: &mut FileCache, root: &File, p: &str) -> u64 {
         let clean = path::clean(p.as_bytes()).unwrap();
-        match cache.lookup(root.as_fd(), &clean, b"index.html", false, at(0)) {
+        match cache.lookup(root.as_fd(), &clean, &[b"index.html".to_vec()], false, at(0)) {
             Ok(Lookup::File { meta, .. }) => meta.size,
             _ => panic!("{p}: not a file"),
         }
@@ -541,13 +547,13 @@ mod tests {
         let root = d.fd();
         let mut c = FileCache::new();
         let clean = path::clean(b"/missing").unwrap();
-        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, at(0));
+        let r = c.lookup(root.as_fd(), &clean, &[b"index.html".to_vec()], false, at(0));
         assert!(matches!(r, Err(HttpError::NotFound)));
         let clean = path::clean(b"/sub").unwrap();
-        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, at(0));
+        let r = c.lookup(root.as_fd(), &clean, &[b"index.html".to_vec()], false, at(0));
         assert!(matches!(r, Ok(Lookup::AddSlash)));
         let clean = path::clean(format!("/{long}").as_bytes()).unwrap();
-        let r = c.lookup(root.as_fd(), &clean, b"index.html", false, at(0));
+        let r = c.lookup(root.as_fd(), &clean, &[b"index.html".to_vec()], false, at(0));
         assert!(matches!(
             r,
             Ok(Lookup::File {

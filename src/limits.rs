@@ -137,6 +137,9 @@ pub const LISTEN_BACKLOG: i32 = 128;
 /// `--listen` flags accepted.
 pub const MAX_LISTENERS: usize = 8;
 
+/// `--index` names tried in order for a directory (uhttpd's `index_page` list).
+pub const MAX_INDEX_NAMES: usize = 4;
+
 /// When accept fails with EMFILE/ENFILE and the reserve descriptor could not
 /// be re-opened, listeners are not polled for this long (no busy loop).
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(1_000);

@@ -156,6 +156,9 @@ pub struct OpenFile {
 pub struct Variants {
     pub plain: Option<OpenFile>,
     pub gzip: Option<OpenFile>,
+    /// For a directory: which of the `--index` names these are (its type is
+    /// that name's); 0 otherwise.
+    pub index_name: u8,
 }
 
 impl Variants {
@@ -256,7 +259,11 @@ fn with_gzip(dir: BorrowedFd<'_>, name: &[u8], plain: Option<OpenFile>) -> Resul
     if plain.is_none() && gzip.is_none() {
         return Err(HttpError::NotFound);
     }
-    Ok(Found::Files(Variants { plain, gzip }))
+    Ok(Found::Files(Variants {
+        plain,
+        gzip,
+        index_name: 0,
+    }))
 }
 
 /// Which representation to send (RFC 9110 §12.5.3): the `.gz` one when the
@@ -272,7 +279,7 @@ pub fn choose_gzip(has_plain: bool, has_gzip: bool, accepts_gzip: bool) -> Resul
 }
 
 /// Resolves a clean path beneath `root`, serving `index` for directories.
-pub fn resolve(root: BorrowedFd<'_>, path: &CleanPath, index: &[u8]) -> Result<Found, HttpError> {
+pub fn resolve(root: BorrowedFd<'_>, path: &CleanPath, index: &[Vec<u8>]) -> Result<Found, HttpError> {
     let mut parent: Option<OwnedFd> = None;
     let mut segments = path.segments().peekable();
     let mut last: &[u8] = b"";
@@ -302,13 +309,27 @@ pub fn resolve(root: BorrowedFd<'_>, path: &CleanPath, index: &[u8]) -> Result<F
     }
 }
 
-fn serve_index(dir: BorrowedFd<'_>, index: &[u8]) -> Result<Found, HttpError> {
-    match open_in(dir, index) {
-        Ok(Kind::Regular(file)) => with_gzip(dir, index, Some(file)),
-        Ok(Kind::Directory(_)) => Err(HttpError::NotFound),
-        Err(HttpError::NotFound) => with_gzip(dir, index, None),
-        Err(e) => Err(e),
+/// The first of the `--index` names that is a regular file (or has a `.gz`)
+/// in `dir`; a name that is a directory or absent passes to the next.
+fn serve_index(dir: BorrowedFd<'_>, index: &[Vec<u8>]) -> Result<Found, HttpError> {
+    for (i, name) in index.iter().enumerate() {
+        let found = match open_in(dir, name) {
+            Ok(Kind::Regular(file)) => with_gzip(dir, name, Some(file)),
+            Ok(Kind::Directory(_)) => continue,
+            Err(HttpError::NotFound) => with_gzip(dir, name, None),
+            Err(e) => Err(e),
+        };
+        match found {
+            Ok(Found::Files(mut v)) => {
+                // At most MAX_INDEX_NAMES (4) names: fits.
+                v.index_name = i as u8;
+                return Ok(Found::Files(v));
+            }
+            Err(HttpError::NotFound) => continue,
+            other => return other,
+        }
     }
+    Err(HttpError::NotFound)
 }
 
 #[cfg(test)]

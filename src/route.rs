@@ -45,10 +45,18 @@ pub fn resolve<'r, 'b>(
             answer: Answer::AddSlash(req),
             source: None,
         },
-        Ok((clean, Lookup::File { source, meta, coding })) => {
+        Ok((
+            clean,
+            Lookup::File {
+                source,
+                meta,
+                coding,
+                index_name,
+            },
+        )) => {
             // The type is the name's: the index file's for a directory.
             let name = if clean.trailing_slash || clean.as_bytes() == b"/" {
-                &cfg.index[..]
+                cfg.index.get(usize::from(index_name)).map_or(&b""[..], |n| &n[..])
             } else {
                 clean.segments().last().unwrap_or(b"")
             };

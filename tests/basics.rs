@@ -279,6 +279,49 @@ fn index_flag() {
     assert_eq!(r.status, 200, "{r:?}");
 }
 
+// Spec (firmware operations): `--index` is repeatable and tried in order (uhttpd's
+// `index_page` list); the type is that of the name found; a name that is a directory passes
+// to the next; each answer is the same again from the file cache.
+#[test]
+fn index_flag_repeated_tried_in_order() {
+    let w = WebRoot::new();
+    w.file("index.html", b"root html\n");
+    w.file("a/index.htm", b"a htm\n");
+    w.file("b/index.html", b"b html\n");
+    w.file("b/index.htm", b"b htm\n");
+    w.file("c/README.txt", b"c readme\n");
+    w.file("d/index.html/x", b"a directory named index.html\n");
+    w.file("d/README.txt", b"d readme\n");
+    w.file("e/other", b"e other\n");
+    let s = Server::start(
+        &w,
+        &["--index", "index.html", "--index", "index.htm", "--index", "README.txt"],
+    );
+    for _ in 0..2 {
+        for (path, body, ty) in [
+            ("/", "root html\n", "text/html; charset=utf-8"),
+            ("/a/", "a htm\n", "text/html; charset=utf-8"),
+            ("/b/", "b html\n", "text/html; charset=utf-8"),
+            ("/c/", "c readme\n", "text/plain; charset=utf-8"),
+            ("/d/", "d readme\n", "text/plain; charset=utf-8"),
+        ] {
+            let r = s.get(path);
+            assert_eq!((r.status, r.body_str().as_str()), (200, body), "GET {path}: {r:?}");
+            assert_eq!(r.h("content-type"), ty, "GET {path}");
+        }
+        assert_eq!(s.get("/e/").status, 404, "no index name in /e/");
+    }
+    s.assert_healthy();
+    let root = w.path().to_string_lossy().into_owned();
+    let base = ["--root", root.as_str(), "--listen", "127.0.0.1:0"];
+    let mut args = base.to_vec();
+    for n in ["a.html", "b.html", "c.html", "d.html", "e.html"] {
+        args.extend(["--index", n]);
+    }
+    assert_cli_error(&args, &["at most 4 --index"]);
+    assert_cli_error(&[&base[..], &["--index", "../x"][..]].concat(), &["--index"]);
+}
+
 // RFC 9110 §15.4.2 301 + §10.2.2 Location: `/dir` → relative `./dir/`, query kept.
 #[test]
 fn rfc9110_15_4_2_directory_redirect_301() {
