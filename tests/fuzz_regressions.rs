@@ -12,6 +12,11 @@
 //!   write timeout abandons a response while the client's next request is still
 //!   unread, so the client's read ends in ECONNRESET (a reset over TCP); that is
 //!   allowed only for a connection the server gave up on.
+//! - `seccomp_filter/aarch64_write_no_log_fds`: warden's bug, fixed. With no log
+//!   fds, write and writev were allowed on every descriptor: the condition with
+//!   no values that `seccomp::policy::rules` makes for them held for every
+//!   argument in the program `policy::build` made (no comparison was emitted);
+//!   now it is one jump to the violation. `writes_with_no_log_fds_are_violations`.
 
 #[path = "../fuzz/src/lib.rs"]
 mod fuzz_props;
@@ -57,6 +62,42 @@ fn proxied_heads_parse_again_without_hop_by_hop_fields() {
 #[test]
 fn seccomp_programs_are_well_formed_and_decide_as_the_rules_say() {
     replay("seccomp_filter", fuzz_props::seccomp_filter);
+}
+
+/// With no log fds, write and writev may reach no descriptor: a condition that
+/// lists no values holds for none.
+#[test]
+fn writes_with_no_log_fds_are_violations() {
+    use warden::seccomp::arch::{AUDIT_ARCH_AARCH64, Arch, Consts};
+    use warden::seccomp::bpf::{self, Data};
+    use warden::seccomp::policy::{self, Policy};
+    const KILL_PROCESS: u32 = 0x8000_0000; // SECCOMP_RET_KILL_PROCESS
+    let arch = Arch {
+        name: "aarch64",
+        audit: AUDIT_ARCH_AARCH64,
+        foreign_bit: 0,
+        big_endian: false,
+        numbers: vec![("write", 64), ("writev", 66)],
+        consts: Consts::default(),
+    };
+    let p = Policy {
+        proxy: false,
+        log_fds: heapless::Vec::new(),
+        pid: 1,
+        violation: KILL_PROCESS,
+        kill: KILL_PROCESS,
+    };
+    let prog = policy::build(&arch, &p);
+    for nr in [64, 66] {
+        let d = Data {
+            nr,
+            arch: AUDIT_ARCH_AARCH64,
+            ip: 0,
+            args: [5, 0, 0, 0, 0, 0],
+        };
+        let v = bpf::run(&prog.insns, &d.to_bytes(false), false);
+        assert_eq!(v, Ok(KILL_PROCESS), "nr {nr} on fd 5");
+    }
 }
 
 #[test]

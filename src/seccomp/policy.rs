@@ -55,10 +55,20 @@ fn cond(arg: u8, mask: u32, values: &[u32]) -> Cond {
     Cond { arg, mask, values: v }
 }
 
+/// A rule; one with more conditions than a rule holds fails closed (a single
+/// condition with no values: never allowed) rather than dropping one.
 fn rule(name: &'static str, conds: &[Cond]) -> Rule {
     let mut c = HVec::new();
     for x in conds {
-        let _ = c.push(x.clone());
+        if c.push(x.clone()).is_err() {
+            c.clear();
+            let _ = c.push(Cond {
+                arg: 0,
+                mask: u32::MAX,
+                values: HVec::new(),
+            });
+            break;
+        }
     }
     Rule { name, conds: c }
 }
@@ -229,10 +239,11 @@ pub fn build(arch: &Arch, policy: &Policy) -> Program {
 /// and compares it with each value (a match goes on to the next condition,
 /// no match of the last value goes to the violation); all held → allow.
 fn block(r: &Rule, big_endian: bool, allow: u32, violation: u32) -> Vec<Insn> {
+    // A condition with no values can never hold: one jump to the violation.
     let len: usize = r
         .conds
         .iter()
-        .map(|c| 1 + usize::from(c.mask != u32::MAX) + c.values.len())
+        .map(|c| 1 + usize::from(c.mask != u32::MAX) + c.values.len().max(1))
         .sum::<usize>()
         + 2;
     let fail = len - 1;
@@ -243,6 +254,11 @@ fn block(r: &Rule, big_endian: bool, allow: u32, violation: u32) -> Vec<Insn> {
             b.push(bpf::and(c.mask));
         }
         let n = c.values.len();
+        if n == 0 {
+            let here = b.len();
+            b.push(bpf::ja((fail - here - 1) as u32));
+            continue;
+        }
         for (i, &v) in c.values.iter().enumerate() {
             if i + 1 < n {
                 // Matched: skip the remaining comparisons of this condition.
