@@ -13,7 +13,14 @@
 #                  procd instances and exact argv; a missing auth file reported; each
 #                  flag known to warden --help; that command line passing warden
 #                  --check (with a real credentials file; Landlock's connect ports
-#                  are the backends' when the kernel has ABI 4).
+#                  are the backends' when the kernel has ABI 4; seccomp 'log' ->
+#                  a logging filter). seccomp and require_seccomp: '1' ->
+#                  --require-seccomp, '0' -> nothing; hostile or invalid values
+#                  ('kill; reboot', '$(touch ...)', 'maybe') passed as one argument,
+#                  never run, and refused by warden (exit 2), as is 'off' with
+#                  require_seccomp '1'; seccomp 'kill' + require_seccomp '1' passes
+#                  --check with a killing filter.
+#   README.md      the option table and notes (grep).
 #   warden.config  every option present, and each one read by warden.init; no login
 #                  and no proxy set by default, the auth file under /etc/warden/ (not
 #                  the web root), which the package's keep.d file keeps across
@@ -98,6 +105,10 @@ need boards/openwrt/README.md "README.md: proxy options in the table, 'Proxy to 
     '| `proxy_allow_remote` (boolean) | `--proxy-allow-remote` |' '### Proxy to a local backend' \
     "uci set uhttpd.main.listen_http='127.0.0.1:8080'" "uci add_list warden.main.proxy='/cgi-bin=127.0.0.1:8080'" \
     "uci add_list warden.main.proxy='/ubus=127.0.0.1:8080'" "proxy_max_body='/cgi-bin/cgi-upload=64m'"
+need boards/openwrt/README.md "README.md: seccomp options in the table, what to do on SIGSYS (seccomp 'log')" \
+    '| `seccomp` (`kill`, `log`, `off`; default `kill`), `require_seccomp` (boolean) | `--seccomp`, `--require-seccomp` |' \
+    "uci set warden.main.seccomp='log'" 'type=1326' 'uci delete warden.main.seccomp' \
+    "\`option require_seccomp '1'\`"
 # Nothing is proxied by default: the proxy options are commented examples only.
 if grep -nE "^[[:space:]]*(option|list) (proxy|proxy_max_body|proxy_allow_remote|max_body|proxy_timeout) " "$OW_CONF"; then
     fail "warden.config: no proxy, proxy_max_body, proxy_allow_remote, max_body or proxy_timeout set by default (nothing proxied)"
@@ -383,6 +394,43 @@ config warden 'noauth'
 	option auth_file '$SCRATCH/no-such-htpasswd'
 	list protect '/admin'
 EOF
+# seccomp and require_seccomp: the mapping, and values that must reach warden as one
+# argument, unevaluated (the init script is shell; procd runs no shell).
+SC_MARK=$SCRATCH/seccomp-injected
+cat >"$SCRATCH/uci-seccomp" <<EOF
+config warden 'sc_req'
+	option enabled '1'
+	option root '$WWW'
+	option listen '127.0.0.1:0'
+	option seccomp 'kill'
+	option require_seccomp '1'
+
+config warden 'sc_off'
+	option enabled '1'
+	option root '$WWW'
+	option listen '127.0.0.1:0'
+	option seccomp 'off'
+	option require_seccomp '1'
+
+config warden 'sc_semicolon'
+	option enabled '1'
+	option root '$WWW'
+	option listen '127.0.0.1:0'
+	option seccomp 'kill; reboot'
+
+config warden 'sc_subst'
+	option enabled '1'
+	option root '$WWW'
+	option listen '127.0.0.1:0'
+	option seccomp '\$(touch $SC_MARK)\`touch $SC_MARK\`'
+	option require_seccomp '0'
+
+config warden 'sc_maybe'
+	option enabled '1'
+	option root '$WWW'
+	option listen '127.0.0.1:0'
+	option seccomp 'maybe'
+EOF
 # instance_argv NAME: the command line of instance NAME in run_init's output (stdin),
 # one argument per line.
 instance_argv() {
@@ -417,6 +465,25 @@ for sh in dash "busybox sh"; do
     got=$(run_init "$sh" "$SCRATCH/uci-shipped" | instance_argv main | grep -E -- '^--(proxy|max-body)' || true)
     expect_eq "warden.init ($sh): shipped config -> no --proxy, --max-body or --proxy-* flag (nothing proxied by default)" "$got" ""
 done
+sc_base="</usr/sbin/warden><--root><$WWW><--listen><127.0.0.1:0>"
+for sh in dash "busybox sh"; do
+    got=""
+    for inst in sc_req sc_off sc_semicolon sc_subst sc_maybe; do
+        got+="$inst $(run_init "$sh" "$SCRATCH/uci-seccomp" | instance_argv "$inst" | while IFS= read -r a; do printf '<%s>' "$a"; done)"$'\n'
+    done
+    expect_eq "warden.init ($sh): seccomp 'kill'/'off' + require_seccomp '1' -> --seccomp VALUE --require-seccomp; hostile and invalid values one argument each, as written" \
+        "$got" "sc_req $sc_base<--seccomp><kill><--require-seccomp>
+sc_off $sc_base<--seccomp><off><--require-seccomp>
+sc_semicolon $sc_base<--seccomp><kill; reboot>
+sc_subst $sc_base<--seccomp><\$(touch $SC_MARK)\`touch $SC_MARK\`>
+sc_maybe $sc_base<--seccomp><maybe>
+"
+done
+if [ -e "$SC_MARK" ]; then
+    fail "warden.init: seccomp '\$(touch ...)\`touch ...\`' is not run by the init script" "$(ls -l "$SC_MARK")"
+else
+    ok "warden.init: seccomp '\$(touch ...)\`touch ...\`' is not run by the init script"
+fi
 # The command line of instance "full": every option, as warden flags.
 full_cmd=()
 while IFS= read -r line; do full_cmd+=("$line"); done < <(run_init dash "$SCRATCH/uci-full" | instance_argv full)
@@ -470,14 +537,38 @@ if [ -n "$RUNTIME" ]; then
     else
         skip "warden.init: option seccomp 'log' in the report (no seccomp filter here: $seccomp)"
     fi
-    # A hostile or mistyped seccomp value is one argument (procd runs no shell) and
-    # warden refuses it.
-    if out2=$("$BIN" --root "$WWW" --listen 127.0.0.1:0 --seccomp 'kill; reboot' --check 2>&1); then
-        fail "warden.init: seccomp 'kill; reboot' is refused by warden" "$out2"
-    elif grep -q "^warden: .*--seccomp" <<<"$out2"; then
-        ok "warden.init: seccomp 'kill; reboot' is refused by warden, as one argument"
+    # The seccomp instances' command lines as procd would run them (argv, no shell).
+    # sc_run NAME: runs instance NAME with --check; sets sc_out and sc_rc.
+    sc_run() {
+        local args=() a
+        while IFS= read -r a; do args+=("$a"); done < <(run_init dash "$SCRATCH/uci-seccomp" | instance_argv "$1")
+        args[0]=$BIN
+        sc_rc=0
+        sc_out=$("${args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}") || sc_rc=$?
+    }
+    sc_run sc_req
+    if [ "$sc_rc" = 0 ] && grep -qE '^seccomp: .*allowlist.*others: kill (process|thread);' <<<"$sc_out"; then
+        ok "warden.init: seccomp 'kill' + require_seccomp '1' passes warden --check, with a killing filter ($(grep -m1 '^seccomp: ' <<<"$sc_out"))"
     else
-        fail "warden.init: seccomp 'kill; reboot' is refused by warden" "$out2"
+        fail "warden.init: seccomp 'kill' + require_seccomp '1' passes warden --check, with a killing filter (rc $sc_rc)" "$sc_out"
+    fi
+    # Refused at start: exit 2 and a `warden:` line naming the value as written.
+    sc_refused() { # NAME WHAT TEXT (in that line, fixed string)
+        sc_run "$1"
+        if [ "$sc_rc" = 2 ] && grep '^warden: ' <<<"$sc_out" | grep -qF -- "$3"; then
+            ok "warden.init: $2: warden refuses to start (exit 2: $(grep -m1 '^warden: ' <<<"$sc_out"))"
+        else
+            fail "warden.init: $2: warden refuses to start (exit 2, a warden: line with $3; got rc $sc_rc)" "$sc_out"
+        fi
+    }
+    sc_refused sc_off "seccomp 'off' + require_seccomp '1' (contradiction)" "--require-seccomp"
+    sc_refused sc_semicolon "seccomp 'kill; reboot', one argument" "--seccomp kill; reboot"
+    sc_refused sc_subst "seccomp '\$(touch ...)\`touch ...\`', one argument" "--seccomp \$(touch $SC_MARK)\`touch $SC_MARK\`"
+    sc_refused sc_maybe "seccomp 'maybe'" "--seccomp maybe"
+    if [ -e "$SC_MARK" ]; then
+        fail "warden.init: seccomp '\$(touch ...)\`touch ...\`' is not run by warden either" "$(ls -l "$SC_MARK")"
+    else
+        ok "warden.init: seccomp '\$(touch ...)\`touch ...\`' is not run by warden either"
     fi
     # Landlock ABI 4+ confines TCP connect to the proxy backends' ports.
     landlock=$(grep -m1 '^landlock: ' <<<"$out" || true)

@@ -2,7 +2,10 @@
 # systemd: boards/systemd/warden.service, checked without systemd as PID 1, since the
 # unit's hardening must not stop warden from confining itself and serving:
 #   the required directives (grep), and no User=/DynamicUser= (warden drops ids
-#   itself) nor stderr to a file; systemd-analyze verify and security --offline
+#   itself) nor stderr to a file; no SystemCallFilter= (seccomp(2), chroot and
+#   landlock_* are outside @system-service: checked with systemd-analyze when
+#   present), so that warden can install its own seccomp filter (--seccomp), which
+#   the sandbox's --check reports installed; systemd-analyze verify and security --offline
 #   (skipped without systemd-analyze); warden --check and a real request under an
 #   emulation of the unit's sandbox: private mount namespace with read-only /, private
 #   /tmp and /dev, no /home, /proc hidepid+subset=pid, then setpriv with the unit's
@@ -70,6 +73,34 @@ if grep -qE '^(User|Group|DynamicUser|StandardError=file|StandardError=append)' 
     fail "warden.service: starts as root (no User=/DynamicUser=), stderr not a file" "$(grep -nE '^(User|Group|DynamicUser|StandardError)' "$UNIT")"
 else
     ok "warden.service: starts as root (no User=/DynamicUser=), stderr not a file"
+fi
+# warden installs its own seccomp filter (seccomp(2), as its last confinement step)
+# and Landlock, after a chroot: a SystemCallFilter= would have to allow all of them.
+if grep -nE '^SystemCallFilter=' "$UNIT"; then
+    fail "warden.service: no SystemCallFilter= (warden's seccomp(2), landlock_* and chroot must stay allowed)" \
+        "$(grep -nE '^SystemCallFilter=' "$UNIT")"
+else
+    ok "warden.service: no SystemCallFilter= (warden's seccomp(2), landlock_* and chroot must stay allowed)"
+fi
+# What the unit's comment says of @system-service, as this systemd has it (its
+# groups name other groups: expanded here).
+syscall_group() { # GROUP: its system calls, one a line, nested groups expanded
+    local x
+    systemd-analyze syscall-filter "$1" 2>/dev/null | sed 's/#.*//' | tr -s ' \n' '\n' | tail -n +2 |
+        while read -r x; do
+            case $x in @*) syscall_group "$x" ;; ?*) echo "$x" ;; esac
+        done
+}
+if command -v systemd-analyze >/dev/null 2>&1 && [ -n "$(syscall_group @system-service)" ]; then
+    svc=$(syscall_group @system-service | sort -u)
+    got=""
+    for c in seccomp chroot landlock_create_ruleset landlock_add_rule landlock_restrict_self prctl setresuid setrlimit; do
+        grep -qx "$c" <<<"$svc" && got+="$c "
+    done
+    expect_eq "warden.service's comment: @system-service ($(systemd-analyze --version | head -1)) lacks seccomp, chroot and landlock_*, has prctl, setresuid, setrlimit" \
+        "$got" "prctl setresuid setrlimit "
+else
+    skip "warden.service's comment on @system-service (systemd-analyze syscall-filter not available)"
 fi
 # verify wants ExecStart's program to exist: check a copy that runs the built
 # binary (or /bin/true without one); everything else is the shipped unit.
@@ -163,6 +194,11 @@ else
         ok "sandbox ($caps${nnp:+, no_new_privs}): warden --check on port $port, --user nobody: confinement as planned"
     else
         fail "sandbox ($caps${nnp:+, no_new_privs}): warden --check on port $port, --user nobody" "$out"
+    fi
+    if grep -qE '^seccomp: .*allowlist.*others: kill (process|thread);.*filter mode 2 read back' <<<"$out"; then
+        ok "sandbox: warden's own seccomp filter installed, default kill ($(grep -m1 '^seccomp: ' <<<"$out"))"
+    else
+        fail "sandbox: warden's own seccomp filter installed, default kill" "$(grep '^seccomp' <<<"$out" || echo "$out")"
     fi
     # Serving for real: one request, then SIGTERM (systemd's KillSignal) -> exit 0.
     log=$SCRATCH/sandbox.log

@@ -9,7 +9,9 @@
 #   defaults file's Cache-Control and headers, the Host guard (421), a login for a
 #   protected path (401, then 200), WARDEN_PROXY to the demo backend (the logged-in
 #   user forwarded, an upload under WARDEN_PROXY_MAX_BODY's limit relayed, a body over
-#   WARDEN_ARGS' --max-body refused with 413), warden's log through the FIFO to
+#   WARDEN_ARGS' --max-body refused with 413), WARDEN_ARGS' --seccomp=kill
+#   --require-seccomp reaching warden (its seccomp confinement line in the log: a
+#   killing filter installed), warden's log through the FIFO to
 #   logger, clean stop, a bad flag, a missing web root and a missing auth file
 #   reported as FAIL. Nothing proxied by default (grep).
 # Sourced by .ci/check-packaging after lib.sh (SCRATCH, BIN, RUNTIME, WWW).
@@ -90,7 +92,7 @@ Permissions-Policy: camera=(),  microphone=()
 	Referrer-Policy:"
 WARDEN_PROXY="/api=127.0.0.1:$bport"
 WARDEN_PROXY_MAX_BODY="/api/firmware=64m"
-WARDEN_ARGS="--strict --max-connections 8 --max-body 1k --proxy-timeout 5"
+WARDEN_ARGS="--strict --max-connections 8 --max-body 1k --proxy-timeout 5 --seccomp=kill --require-seccomp"
 EOF
         : >"$V/log"
         initd() { # shellcheck disable=SC2086 # "busybox sh" is two words
@@ -115,10 +117,16 @@ EOF
             --header "Content-Security-Policy: default-src 'self'; img-src 'self' data:"
             --header "Permissions-Policy: camera=(),  microphone=()" --header "Referrer-Policy:"
             --proxy "/api=127.0.0.1:$bport" --proxy-max-body /api/firmware=64m
-            --strict --max-connections 8 --max-body 1k --proxy-timeout 5)
+            --strict --max-connections 8 --max-body 1k --proxy-timeout 5 --seccomp=kill --require-seccomp)
         expect_eq "$t: warden's argv (/proc/PID/cmdline): one flag per list entry, header lines whole" \
             "$(tr '\0' '\n' <"/proc/$pid1/cmdline" 2>/dev/null | sed 's/.*/<&>/' | tr -d '\n')" \
             "$(printf '<%s>' "${want_argv[@]}")"
+        if wait_for "$V/log" "confinement: seccomp: " &&
+            grep -qE 'confinement: seccomp: .*allowlist.*others: kill (process|thread);.*filter mode 2 read back' "$V/log"; then
+            ok "$t: WARDEN_ARGS' --seccomp=kill --require-seccomp: warden serves under its killing filter ($(grep -m1 -o 'seccomp: .*' "$V/log"))"
+        else
+            fail "$t: WARDEN_ARGS' --seccomp=kill --require-seccomp: warden serves under its killing filter" "$(cat "$V/log")"
+        fi
         if http_get "$port" / && [ "$HTTP_STATUS_LINE" = "HTTP/1.1 200 OK" ] &&
             grep -qxF 'Cache-Control: max-age=60, public' <<<"$HTTP_HEADERS"; then
             ok "$t: GET / -> 200 with the Cache-Control from the defaults file"
