@@ -93,6 +93,12 @@ pub struct Args {
     #[argh(switch)]
     pub hash_password: bool,
 
+    /// a file beneath the web root served as the body of an error, STATUS=/path
+    /// (401, 403, 404, 429, 500, 503; e.g. 404=/errors/404.html), with that status;
+    /// the built-in text when it is missing; repeatable
+    #[argh(option)]
+    pub error_page: Vec<String>,
+
     /// print the version, build target, board profile and build-time capacities, exit
     #[argh(switch, short = 'V')]
     pub version: bool,

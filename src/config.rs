@@ -90,6 +90,33 @@ pub struct ServeConfig {
     pub hosts: HostPolicy,
     /// `--proxy` routes and their limits.
     pub proxy: ProxyConfig,
+    /// `--error-page STATUS=/path`: (status, clean path beneath the root) whose
+    /// file is the body of that error; the built-in text when it is missing.
+    pub error_pages: Vec<(u16, Vec<u8>)>,
+}
+
+/// Statuses `--error-page` may replace the body of: the ones a request for a
+/// file or a login can get (proxied responses keep the backend's).
+pub const ERROR_PAGE_STATUSES: [u16; 6] = [401, 403, 404, 429, 500, 503];
+
+/// `STATUS=/path` of `--error-page`.
+fn error_page(spec: &str) -> Result<(u16, Vec<u8>), String> {
+    let bad = || {
+        format!(
+            "--error-page {spec}: not STATUS=/path with STATUS one of {ERROR_PAGE_STATUSES:?} \
+             and a path beneath the web root"
+        )
+    };
+    let (status, path) = spec.split_once('=').ok_or_else(bad)?;
+    let status: u16 = status.parse().map_err(|_| bad())?;
+    if !ERROR_PAGE_STATUSES.contains(&status) {
+        return Err(bad());
+    }
+    let clean = crate::path::clean(path.as_bytes()).map_err(|_| bad())?;
+    if clean.trailing_slash || clean.as_bytes() == b"/" {
+        return Err(bad());
+    }
+    Ok((status, clean.as_bytes().to_vec()))
 }
 
 impl ServeConfig {
@@ -106,6 +133,7 @@ impl ServeConfig {
             headers: render_headers(&[]).unwrap_or_default(),
             hosts: HostPolicy::Listed(Vec::new()),
             proxy: ProxyConfig::none(),
+            error_pages: Vec::new(),
         }
     }
 }
@@ -205,6 +233,14 @@ impl Config {
         }
         let (uid, gid) = parse_user(args.user.as_deref().unwrap_or(DEFAULT_USER))?;
         let proxy = proxy_config(&args)?;
+        let mut error_pages: Vec<(u16, Vec<u8>)> = Vec::new();
+        for spec in &args.error_page {
+            let (status, path) = error_page(spec)?;
+            if error_pages.iter().any(|(s, _)| *s == status) {
+                return Err(format!("--error-page {status} is given twice"));
+            }
+            error_pages.push((status, path));
+        }
         let mut listen = Vec::new();
         for l in if args.listen.is_empty() {
             vec![String::from(DEFAULT_LISTEN)]
@@ -335,6 +371,7 @@ impl Config {
                 headers,
                 hosts,
                 proxy,
+                error_pages,
             },
             auth_file: args.auth_file.map(PathBuf::from),
             protect,

@@ -480,6 +480,11 @@ fn plan_held(link: &mut Link, small: &[u8], resp: &mut [u8], line: &mut [u8], sh
         Decision::Refused(e) => route::refused(&req, e),
         Decision::Verify(ticket) => return Held::Verify(ticket),
     };
+    let routed = if sh.cfg.error_pages.is_empty() {
+        routed
+    } else {
+        route::with_error_page(routed, sh.root.as_fd(), &sh.cfg, &mut sh.files, sh.now)
+    };
     // Bytes pipelined behind a large head must fit the small buffer, where
     // they move once the head is planned; if more came, this response ends
     // the connection.

@@ -174,6 +174,7 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
     )
     .map_err(|e| Fatal(format!("--root {}: {e}", Escaped(cfg.root.as_os_str().as_bytes()))))?;
 
+    check_error_pages(&cfg, &root)?;
     let listeners = bind_listeners(&cfg)?;
 
     let stop = stop_signals()?;
@@ -363,6 +364,30 @@ fn log_file_limit() -> u64 {
         .filter_map(size)
         .max();
     biggest.map_or(0, |s| s.saturating_add(LOG_FILE_GROWTH))
+}
+
+/// Every `--error-page` must name a file beneath the web root now, so that a
+/// typo is found at start rather than by a visitor (later it is looked up per
+/// error, and a file gone by then gives the built-in text).
+fn check_error_pages(cfg: &Config, root: &OwnedFd) -> Result<(), Fatal> {
+    for (status, page) in &cfg.serve.error_pages {
+        let shown = Escaped(page);
+        let found =
+            warden::path::clean(page).and_then(|clean| warden::path::resolve(root.as_fd(), &clean, &cfg.serve.index));
+        match found {
+            Ok(warden::path::Found::Files(_)) => {}
+            Ok(warden::path::Found::AddSlash) => {
+                return Err(Fatal(format!("--error-page {status}={shown}: a directory, not a file")));
+            }
+            Err(e) => {
+                return Err(Fatal(format!(
+                    "--error-page {status}={shown}: no such file beneath the web root ({})",
+                    e.status()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Binds every `--listen` address. One whose family the kernel lacks

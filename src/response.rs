@@ -172,6 +172,8 @@ pub enum Answer<'r, 'b> {
     AddSlash(&'r Request<'b>),
     /// A refusal, for a request that parsed or for bytes that did not.
     Error(HttpError, Reply),
+    /// A refusal whose body is a file of the web root (`--error-page`).
+    ErrorPage(HttpError, Reply, Representation),
 }
 
 /// Plans the response for any answer: writes its head into `buf` and says
@@ -182,7 +184,7 @@ pub fn plan(buf: &mut [u8], answer: Answer<'_, '_>, common: &Common<'_>) -> Plan
     let mut c = *common;
     let reply = match &answer {
         Answer::File(req, _) | Answer::AddSlash(req) => Reply::to(req.method),
-        Answer::Error(e, reply) => {
+        Answer::Error(e, reply) | Answer::ErrorPage(e, reply, _) => {
             if e.closes_connection() {
                 c.connection = Connection::Close;
             }
@@ -193,6 +195,7 @@ pub fn plan(buf: &mut [u8], answer: Answer<'_, '_>, common: &Common<'_>) -> Plan
         Answer::File(req, rep) => file(buf, req, &rep, &c),
         Answer::AddSlash(req) => add_slash(buf, req, &c),
         Answer::Error(e, reply) => Some(error(buf, e, reply, &c)),
+        Answer::ErrorPage(e, reply, rep) => error_page(buf, e, reply, &rep, &c),
     };
     planned.unwrap_or_else(|| {
         c.connection = Connection::Close;
@@ -321,6 +324,43 @@ fn finish_plain(mut w: HeadWriter<'_>, status: u16, body: &[u8], reply: Reply, c
 fn error(buf: &mut [u8], err: HttpError, reply: Reply, c: &Common<'_>) -> Plan {
     let mut w = HeadWriter::new(buf);
     start(&mut w, err.status(), c);
+    error_headers(&mut w, err);
+    // Every error head is a few hundred bytes; the buffer (RESPONSE_HEAD_CAP)
+    // is sized for them, with the longest --cache-control config allows.
+    finish_plain(w, err.status(), err.body().as_bytes(), reply, c).unwrap_or(Plan {
+        status: err.status(),
+        len: 0,
+        body: None,
+        inline_body: 0,
+        connection: Connection::Close,
+    })
+}
+
+/// An error whose body is a file (`--error-page`): the error's status and
+/// headers, the file's type and length; no validators or ranges (the
+/// representation is the error's, not the file's).
+fn error_page(buf: &mut [u8], err: HttpError, reply: Reply, rep: &Representation, c: &Common<'_>) -> Option<Plan> {
+    let mut w = HeadWriter::new(buf);
+    start(&mut w, err.status(), c);
+    error_headers(&mut w, err);
+    w.header(b"Content-Type", rep.content_type.as_bytes());
+    w.header_num(b"Content-Length", rep.meta.size);
+    w.put(b"\r\n");
+    let body = (reply == Reply::Full && rep.meta.size > 0).then_some(Span {
+        offset: 0,
+        end: rep.meta.size,
+    });
+    w.finish().map(|len| Plan {
+        status: err.status(),
+        len,
+        body,
+        inline_body: 0,
+        connection: c.connection,
+    })
+}
+
+/// The headers an error carries besides the common ones.
+fn error_headers(w: &mut HeadWriter<'_>, err: HttpError) {
     match err {
         HttpError::MethodNotAllowed => {
             w.header(b"Allow", b"GET, HEAD");
@@ -337,15 +377,6 @@ fn error(buf: &mut [u8], err: HttpError, reply: Reply, c: &Common<'_>) -> Plan {
         }
         _ => {}
     }
-    // Every error head is a few hundred bytes; the buffer (RESPONSE_HEAD_CAP)
-    // is sized for them, with the longest --cache-control config allows.
-    finish_plain(w, err.status(), err.body().as_bytes(), reply, c).unwrap_or(Plan {
-        status: err.status(),
-        len: 0,
-        body: None,
-        inline_body: 0,
-        connection: Connection::Close,
-    })
 }
 
 /// 301 to the same path with a slash (RFC 9110 §15.4.2), relative so it is

@@ -99,3 +99,44 @@ pub fn refused<'r, 'b>(req: &'r Request<'b>, e: HttpError) -> Routed<'r, 'b> {
         source: None,
     }
 }
+
+/// A refusal with an `--error-page` for its status gets that file as its body,
+/// found like any file (through the cache, beneath the root, no `.gz`); when
+/// the file is missing, or anything else fails, the built-in text stays.
+pub fn with_error_page<'r, 'b>(
+    routed: Routed<'r, 'b>,
+    root: BorrowedFd<'_>,
+    cfg: &ServeConfig,
+    files: &mut FileCache,
+    now: Instant,
+) -> Routed<'r, 'b> {
+    let Answer::Error(e, reply) = routed.answer else {
+        return routed;
+    };
+    let Some((_, page)) = cfg.error_pages.iter().find(|(s, _)| *s == e.status()) else {
+        return routed;
+    };
+    let Ok(clean) = path::clean(page) else {
+        return routed;
+    };
+    match files.lookup(root, &clean, &cfg.index, false, now) {
+        Ok(Lookup::File {
+            source, meta, coding, ..
+        }) => {
+            let name = clean.segments().last().unwrap_or(b"");
+            let rep = Representation {
+                meta,
+                coding,
+                content_type: mime::content_type(name),
+            };
+            Routed {
+                answer: Answer::ErrorPage(e, reply, rep),
+                source: Some(source),
+            }
+        }
+        _ => Routed {
+            answer: Answer::Error(e, reply),
+            source: None,
+        },
+    }
+}
