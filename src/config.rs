@@ -188,6 +188,9 @@ pub struct Config {
     /// Target uid and gid when started as root.
     pub uid: u32,
     pub gid: u32,
+    /// `--user` was given (not the default): started unprivileged, warden says
+    /// it cannot become that user.
+    pub user_given: bool,
     pub chroot: bool,
     pub strict: bool,
     pub require_landlock: bool,
@@ -346,6 +349,7 @@ impl Config {
             root,
             uid,
             gid,
+            user_given: args.user.is_some(),
             chroot: !args.no_chroot,
             strict: args.strict,
             require_landlock: args.require_landlock,

@@ -203,6 +203,14 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
     }
     if !privileged {
         log::info!("started as uid {uid}: no chroot or id change possible; Landlock alone confines file access");
+        if cfg.user_given && (cfg.uid, cfg.gid) != (uid, gid) {
+            log::warn!(
+                "--user {}:{}: started unprivileged, warden cannot change user; it runs as {uid}:{gid} \
+                 (start it as root to drop to that user)",
+                cfg.uid,
+                cfg.gid
+            );
+        }
     }
     let fsize = log_file_limit();
     if fsize > 0 {

@@ -766,6 +766,39 @@ fn shortfalls_are_reported_whatever_the_log_level() {
     assert!(!out.stderr.contains("INFO "), "{out:?}");
 }
 
+/// Started unprivileged with `--user`, warden cannot become that user: it says so (a
+/// warning naming the user it runs as) and goes on, confined as an unprivileged start is.
+#[test]
+fn unprivileged_start_with_user_warns_it_cannot_change_user() {
+    if !require_root() {
+        return;
+    }
+    let wr = WebRoot::new();
+    let root = canonical(wr.path());
+    let mut cmd = Command::new(warden_bin());
+    cmd.args([
+        "--root",
+        &root.to_string_lossy(),
+        "--listen",
+        "127.0.0.1:0",
+        "--user",
+        "1000:1000",
+        "--check",
+    ])
+    .uid(NOBODY)
+    .gid(NOBODY);
+    let out = cmd.output().expect("run warden");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let warn: Vec<&str> = stderr.lines().filter(|l| l.contains("cannot change user")).collect();
+    assert_eq!(warn.len(), 1, "{stderr}");
+    assert!(
+        warn[0].starts_with("WARN ") && warn[0].contains("--user 1000:1000") && warn[0].contains("65534:65534"),
+        "{}",
+        warn[0]
+    );
+}
+
 /// `--seccomp` takes kill, log or off; `--require-seccomp` with `--seccomp off` is a
 /// contradiction; both refused from the flags alone.
 #[test]
