@@ -442,6 +442,35 @@ argv_of() {
     while IFS= read -r a; do out+="<$a>"; done < <(run_init dash "$2" | instance_argv "$1")
     printf '%s' "$out"
 }
+# Booleans UCI does not know are warned about, and taken as off.
+cat >"$SCRATCH/uci-typo" <<EOF
+config warden 'typo'
+	option enabled '1'
+	option root '$WWW'
+	option strict 'yes please'
+	option quiet 'ja'
+	option no_sendfile '1'
+
+config warden 'typo_enabled'
+	option enabled 'enable'
+	option root '$WWW'
+EOF
+for sh in dash "busybox sh"; do
+    got=$(run_init "$sh" "$SCRATCH/uci-typo")
+    for w in "instance typo: option strict 'yes please' is not a boolean" \
+        "instance typo: option quiet 'ja' is not a boolean" \
+        "instance typo_enabled: option enabled 'enable' is not a boolean"; do
+        if grep -qF "warden: $w" <<<"$got"; then
+            ok "warden.init ($sh): $w (warned)"
+        else
+            fail "warden.init ($sh): $w (warned)" "$got"
+        fi
+    done
+    flags=$(printf '%s\n' "$got" | instance_argv typo | grep -E -- '^--(strict|quiet|no-sendfile)' | tr '\n' ' ')
+    started=$(grep -c '^instance typo_enabled' <<<"$got" || true)
+    expect_eq "warden.init ($sh): unknown booleans are off (no --strict, no --quiet; typo_enabled not started)" \
+        "$flags/$started" "--no-sendfile /0"
+done
 for sh in dash "busybox sh"; do
     expect_eq "warden.init ($sh): shipped config -> one procd instance, its command and params" \
         "$(run_init "$sh" "$SCRATCH/uci-shipped")" "$want_shipped"
