@@ -217,6 +217,30 @@ EOF
         sed -i "s|^WARDEN_ROOT=.*|WARDEN_ROOT=$SCRATCH/no-such-root|" "$V/default"
         rc=0; out=$(initd start) || rc=$?
         expect_eq "$t: start with a missing web root -> FAIL, 1" "$rc|$out" "1|Starting warden: FAIL (web root $SCRATCH/no-such-root is not a directory)"
+        # The defaults file is shell read as root: an unquoted value with a space (its
+        # second word would run as a command), a file others can write or that root does
+        # not own, is not read at all, and start says why.
+        rm -f "$V/marker"
+        printf 'WARDEN_ROOT=%s\nWARDEN_ARGS=--strict touch %s/marker\n' "$WWW" "$V" >"$V/default"
+        chmod 644 "$V/default"
+        rc=0; out=$(initd start) || rc=$?
+        expect_eq "$t: defaults with an unquoted value with a space -> not read, start FAIL, nothing run" \
+            "$rc|$out|$([ -e "$V/marker" ] && echo ran || echo 'not run')" \
+            "1|warden: $V/default line 2: a value with a space must be quoted (WARDEN_ARGS=--strict touch $V/marker): not read
+Starting warden: FAIL ($V/default line 2: a value with a space must be quoted (WARDEN_ARGS=--strict touch $V/marker): not read)|not run"
+        printf 'WARDEN_ROOT=%s\n' "$WWW" >"$V/default"
+        chmod 666 "$V/default"
+        rc=0; out=$(initd start) || rc=$?
+        expect_eq "$t: a defaults file others can write -> not read, start FAIL" "$rc|${out##*$'\n'}" \
+            "1|Starting warden: FAIL ($V/default is writable by group or others (-rw-rw-rw-): not read)"
+        chmod 644 "$V/default"
+        chown 65534 "$V/default"
+        rc=0; out=$(initd start) || rc=$?
+        expect_eq "$t: a defaults file root does not own -> not read, start FAIL" "$rc|${out##*$'\n'}" \
+            "1|Starting warden: FAIL ($V/default is not owned by root (uid 65534): not read)"
+        rc=0; out=$(initd status) || rc=$?
+        expect_eq "$t: status still answers (built-in defaults) -> 3" "$rc|${out##*$'\n'}" "3|warden is not running"
+        chown 0 "$V/default"
     done
     stop_backend "$BACKEND_PID"
 fi
