@@ -28,7 +28,7 @@ UNIT=boards/systemd/warden.service
 
 echo "== systemd: $UNIT"
 need "$UNIT" "warden.service: hardening directives" \
-    'ExecStart=/usr/sbin/warden --root /www --listen 0.0.0.0:80' 'KillSignal=SIGTERM' 'TimeoutStopSec=15' \
+    'ExecStart=/usr/sbin/warden --root /var/www --listen 0.0.0.0:80' 'KillSignal=SIGTERM' 'TimeoutStopSec=15' \
     'Restart=on-failure' 'NoNewPrivileges=yes' \
     'CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_SYS_CHROOT CAP_NET_BIND_SERVICE' \
     'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' 'PrivateDevices=yes' \
@@ -37,7 +37,7 @@ need "$UNIT" "warden.service: hardening directives" \
     'MemoryDenyWriteExecute=yes' 'SystemCallArchitectures=native' 'WantedBy=multi-user.target'
 need "$UNIT" "warden.service: extra flags as WARDEN_OPTS from /etc/default/warden, documented with examples" \
     'Environment=WARDEN_OPTS=' 'EnvironmentFile=-/etc/default/warden' \
-    'ExecStart=/usr/sbin/warden --root /www --listen 0.0.0.0:80 $WARDEN_OPTS' \
+    'ExecStart=/usr/sbin/warden --root /var/www --listen 0.0.0.0:80 $WARDEN_OPTS' \
     '#Environment="WARDEN_OPTS=--auth-file /etc/warden/htpasswd --protect /admin --allow-host router.lan"' \
     "--header 'X-Frame-Options: SAMEORIGIN'" 'warden --hash-password' '/etc/warden/htpasswd mode 0600'
 need "$UNIT" "warden.service: proxy flags documented, with a WARDEN_OPTS example" \
