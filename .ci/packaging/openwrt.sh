@@ -442,6 +442,48 @@ argv_of() {
     while IFS= read -r a; do out+="<$a>"; done < <(run_init dash "$2" | instance_argv "$1")
     printf '%s' "$out"
 }
+# uhttpd's option names, where the meaning is the same, so a uhttpd/LuCI config moves
+# over: home, listen_http, index_page, error_page (a bare path is the 404 page),
+# http_keepalive, network_timeout; ours win when both are given.
+cat >"$SCRATCH/uci-uhttpd" <<EOF
+config warden 'lucy'
+	option enabled '1'
+	option home '$WWW'
+	list listen_http '127.0.0.1:0'
+	list listen_http '127.0.0.2:0'
+	list index_page 'index.html'
+	list index_page 'index.htm'
+	option error_page '/index.html'
+	option http_keepalive '12'
+	option network_timeout '25'
+	option require_all_listeners '1'
+
+config warden 'both'
+	option enabled '1'
+	option root '$WWW'
+	option home '/nonexistent'
+	list error_page '404=/index.html'
+	list error_page '403=/index.html'
+	option idle_timeout '7'
+	option http_keepalive '12'
+EOF
+for sh in dash "busybox sh"; do
+    expect_eq "warden.init ($sh): uhttpd's names -> the same flags" "$(argv_of lucy "$SCRATCH/uci-uhttpd")" \
+        "</usr/sbin/warden><--root><$WWW><--listen><127.0.0.1:0><--listen><127.0.0.2:0><--index><index.html><--index><index.htm><--error-page><404=/index.html><--idle-timeout><12><--write-timeout><25><--require-all-listeners>"
+    expect_eq "warden.init ($sh): ours win over uhttpd's (root over home, idle_timeout over http_keepalive); error_page list" \
+        "$(argv_of both "$SCRATCH/uci-uhttpd")" \
+        "</usr/sbin/warden><--root><$WWW><--error-page><404=/index.html><--error-page><403=/index.html><--idle-timeout><7>"
+done
+if [ -n "$RUNTIME" ]; then
+    args=()
+    while IFS= read -r a; do args+=("$a"); done < <(run_init dash "$SCRATCH/uci-uhttpd" | instance_argv lucy)
+    args[0]=$BIN
+    if out=$("${args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
+        ok "warden.init: the uhttpd-named config passes warden --check"
+    else
+        fail "warden.init: the uhttpd-named config passes warden --check" "$out"
+    fi
+fi
 # Booleans UCI does not know are warned about, and taken as off.
 cat >"$SCRATCH/uci-typo" <<EOF
 config warden 'typo'
