@@ -6,6 +6,7 @@
 use crate::date::CLF_LEN;
 use crate::limits::{ACCESS_LOG_LINE, MAX_LOGGED_LINE};
 use crate::sink;
+use crate::syslog::Severity;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -76,7 +77,7 @@ impl AccessLog {
         if self.enabled() {
             let mut buf = [0u8; ACCESS_LOG_LINE];
             let n = format_line(&mut buf, peer, date, line, status, bytes);
-            sink::write_line(&buf[..n]);
+            sink::write_line(Severity::Info, &buf[..n], 0);
         }
     }
 }

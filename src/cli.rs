@@ -149,6 +149,19 @@ pub struct Args {
     #[argh(option)]
     pub log_level: Option<String>,
 
+    /// send the log and the access log to syslog (/dev/log, opened before the
+    /// jail) instead of stderr: access lines at info, diagnostics at their level
+    #[argh(switch)]
+    pub syslog: bool,
+
+    /// syslog facility with --syslog: daemon (default), user, auth, authpriv, local0..local7
+    #[argh(option)]
+    pub syslog_facility: Option<String>,
+
+    /// syslog socket with --syslog (default /dev/log)
+    #[argh(option)]
+    pub syslog_socket: Option<String>,
+
     /// close keep-alive connections idle this many seconds (default 15)
     #[argh(option)]
     pub idle_timeout: Option<u64>,

@@ -203,11 +203,46 @@ pub struct Config {
     pub listen: Vec<SocketAddr>,
     pub log_level: log::LevelFilter,
     pub access_log: AccessLog,
+    /// `--syslog`: the socket and facility; opened in main.rs before the jail.
+    pub syslog: Option<SyslogTo>,
     pub serve: ServeConfig,
     /// `--auth-file`, read after validation, before the jail (main.rs).
     pub auth_file: Option<PathBuf>,
     /// `--protect` prefixes, normalised (`auth::normalise_prefix`).
     pub protect: Vec<Vec<u8>>,
+}
+
+/// Where `--syslog` sends lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyslogTo {
+    pub socket: PathBuf,
+    pub facility: u8,
+}
+
+/// `--syslog`, `--syslog-facility`, `--syslog-socket`; the last two mean nothing without the first.
+fn syslog_to(on: bool, facility: Option<&str>, socket: Option<&str>) -> Result<Option<SyslogTo>, String> {
+    if !on {
+        return match (facility, socket) {
+            (Some(_), _) => Err("--syslog-facility needs --syslog".to_string()),
+            (_, Some(_)) => Err("--syslog-socket needs --syslog".to_string()),
+            (None, None) => Ok(None),
+        };
+    }
+    let name = facility.unwrap_or("daemon");
+    let facility = crate::syslog::facility(name).ok_or_else(|| {
+        let names: Vec<&str> = crate::syslog::FACILITIES.iter().map(|&(n, _)| n).collect();
+        format!("--syslog-facility {name}: use {}", names.join(", "))
+    })?;
+    let socket = socket.unwrap_or(crate::syslog::DEFAULT_SOCKET);
+    if !socket.starts_with('/') || socket.len() >= 108 {
+        return Err(format!(
+            "--syslog-socket {socket}: an absolute path, shorter than 108 bytes"
+        ));
+    }
+    Ok(Some(SyslogTo {
+        socket: PathBuf::from(socket),
+        facility,
+    }))
 }
 
 fn timeout(flag: &str, secs: Option<u64>, default: Duration) -> Result<Duration, String> {
@@ -360,6 +395,11 @@ impl Config {
             listen,
             log_level: level,
             access_log: if args.quiet { AccessLog::Off } else { AccessLog::On },
+            syslog: syslog_to(
+                args.syslog,
+                args.syslog_facility.as_deref(),
+                args.syslog_socket.as_deref(),
+            )?,
             serve: ServeConfig {
                 max_connections,
                 index,

@@ -113,6 +113,25 @@ pub fn format_clf(secs: i64) -> [u8; CLF_LEN] {
     out
 }
 
+/// Length of an RFC 3164 §4.1.2 TIMESTAMP: `Nov  6 08:49:37`.
+pub const RFC3164_LEN: usize = 15;
+
+/// Formats Unix seconds (already shifted to local time) as RFC 3164's
+/// TIMESTAMP: `Mmm dd hh:mm:ss`, the day padded with a space, no year.
+pub fn format_rfc3164(secs: i64) -> [u8; RFC3164_LEN] {
+    let (c, _) = to_civil(secs);
+    let mut out = *b"Jan  1 00:00:00";
+    out[0..3].copy_from_slice(MONTHS[c.month as usize - 1]);
+    put2(&mut out[4..6], c.day);
+    if c.day < 10 {
+        out[4] = b' ';
+    }
+    put2(&mut out[7..9], c.hour);
+    put2(&mut out[10..12], c.min);
+    put2(&mut out[13..15], c.sec);
+    out
+}
+
 fn digits(s: &[u8]) -> Option<u32> {
     if s.is_empty() || s.len() > 4 || !s.iter().all(u8::is_ascii_digit) {
         return None;
@@ -238,6 +257,13 @@ mod tests {
     use super::*;
 
     const T: i64 = 784_111_777; // Sun, 06 Nov 1994 08:49:37 GMT
+
+    #[test]
+    fn rfc3164_timestamps_pad_the_day_with_a_space() {
+        assert_eq!(&format_rfc3164(T), b"Nov  6 08:49:37");
+        assert_eq!(&format_rfc3164(T + 20 * 86_400), b"Nov 26 08:49:37");
+        assert_eq!(&format_rfc3164(0), b"Jan  1 00:00:00");
+    }
 
     #[test]
     fn rfc9110_5_6_7_formats_imf_fixdate() {

@@ -73,5 +73,6 @@ pub mod seccomp;
 pub mod server;
 pub mod services;
 pub mod sink;
+pub mod syslog;
 pub mod transport;
 pub mod version;

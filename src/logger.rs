@@ -1,4 +1,4 @@
-//! Diagnostics to stderr through the `log` facade: one line per record,
+//! Diagnostics to stderr (or syslog) through the `log` facade: one line per record,
 //! formatted into a fixed buffer and handed whole to the log sink (`sink.rs`),
 //! which never blocks and never panics.
 //!
@@ -14,6 +14,7 @@
 //! non-UTF-8 bytes and backslashes as `\xHH`.
 
 use crate::sink;
+use crate::syslog::Severity;
 use log::{LevelFilter, Log, Metadata, Record};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -73,11 +74,15 @@ impl std::fmt::Write for Line {
     }
 }
 
-/// Formats a record's line (newline included) into `line`.
-fn format_record(line: &mut Line, level: log::Level, target: &str, args: &std::fmt::Arguments<'_>) {
-    let _ = write!(line, "{level:<5} [{target}] {args}");
+/// Formats a record's line (newline included) into `line`; returns the
+/// length of its `LEVEL [target] ` prefix, which syslog leaves out.
+fn format_record(line: &mut Line, level: log::Level, target: &str, args: &std::fmt::Arguments<'_>) -> usize {
+    let _ = write!(line, "{level:<5} [{target}] ");
+    let prefix = line.len;
+    let _ = line.write_fmt(*args);
     line.buf[line.len] = b'\n';
     line.len += 1;
+    prefix
 }
 
 impl Log for StderrLogger {
@@ -90,8 +95,8 @@ impl Log for StderrLogger {
             return;
         }
         let mut line = Line::new();
-        format_record(&mut line, record.level(), record.target(), record.args());
-        sink::write_line(&line.buf[..line.len]);
+        let prefix = format_record(&mut line, record.level(), record.target(), record.args());
+        sink::write_line(Severity::of(record.level()), &line.buf[..line.len], prefix);
     }
 
     fn flush(&self) {}
@@ -102,8 +107,8 @@ impl Log for StderrLogger {
 /// hiding it would hide that the server is less confined than it looks.
 pub fn shortfall(args: std::fmt::Arguments<'_>) {
     let mut line = Line::new();
-    format_record(&mut line, log::Level::Warn, "warden", &args);
-    sink::write_line(&line.buf[..line.len]);
+    let prefix = format_record(&mut line, log::Level::Warn, "warden", &args);
+    sink::write_line(Severity::Warning, &line.buf[..line.len], prefix);
 }
 
 /// Installs the logger at `level`. Fails only if a logger is already installed.
@@ -113,13 +118,22 @@ pub fn init(level: LevelFilter) -> Result<(), log::SetLoggerError> {
     Ok(())
 }
 
-/// Writes a plain line (no level) to stderr through the sink: start-up
-/// announcements and fatal errors. Control characters are escaped as in log lines.
+/// Writes a plain line (no level) for a fatal error: on stderr always, and to
+/// syslog too with `--syslog`. Control characters are escaped as in log lines.
 pub fn say(args: std::fmt::Arguments<'_>) {
     let mut line = Line::new();
     let _ = line.write_fmt(args);
     line.buf[line.len] = b'\n';
-    sink::write_line(&line.buf[..=line.len]);
+    sink::write_fatal(&line.buf[..=line.len]);
+}
+
+/// Writes a plain line (no level) announcing what warden does (`listening on
+/// ...`): on stderr, or to syslog at notice with `--syslog`.
+pub fn announce(args: std::fmt::Arguments<'_>) {
+    let mut line = Line::new();
+    let _ = line.write_fmt(args);
+    line.buf[line.len] = b'\n';
+    sink::write_line(Severity::Notice, &line.buf[..=line.len], 0);
 }
 
 /// Prints a line to stdout (`--check`, `--help`) without panicking when the

@@ -142,6 +142,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--syslog`: connects to the syslog socket now, before the jail hides it.
+/// A socket that is not there (syslogd not started yet) is no reason to stay
+/// down: warden says so and logs to stderr.
+fn open_syslog(cfg: &Config) {
+    let Some(to) = &cfg.syslog else { return };
+    let path = Escaped(to.socket.as_os_str().as_bytes());
+    match warden::syslog::Syslog::connect(&to.socket, to.facility) {
+        Ok(s) => {
+            sink::install_syslog(s);
+            log::debug!("log output: syslog socket {path}");
+        }
+        Err(e) => log::warn!("--syslog: {path}: {e}; logging to stderr instead"),
+    }
+}
+
 /// What `main` found before the flags were read, for the log.
 struct Early {
     threads_at_entry: Option<usize>,
@@ -160,6 +175,7 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
     } = early;
     let mut cfg = Config::from_args(args).map_err(Fatal)?;
     logger::init(cfg.log_level).map_err(|e| Fatal(format!("logger: {e}")))?;
+    open_syslog(&cfg);
     for note in &stdio_notes {
         log::warn!("{note}");
     }
@@ -246,7 +262,8 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
             mode: cfg.seccomp,
             required: cfg.require_seccomp,
             proxy: !cfg.serve.proxy.routes.is_empty(),
-            // stdout (`--check`'s report), stderr, and the sink's own descriptor.
+            // stdout (`--check`'s report), stderr, and the sink's own descriptor
+            // (the syslog socket is written with send, not write).
             log_fds: [Some(1), Some(2), sink::raw_fd()].into_iter().flatten().collect(),
         },
     };
@@ -429,7 +446,7 @@ fn bind_listeners(cfg: &Config) -> Result<Vec<std::net::TcpListener>, Fatal> {
         let bound = l.local_addr().map_err(|e| Fatal(format!("{addr}: {e}")))?;
         listeners.push(l);
         // Printed, not logged: scripts and tests read the real port from here.
-        logger::say(format_args!("listening on http://{bound}"));
+        logger::announce(format_args!("listening on http://{bound}"));
     }
     if listeners.is_empty() {
         let why: Vec<String> = skipped.iter().map(|(a, e)| format!("{a}: {e}")).collect();

@@ -1,4 +1,5 @@
-//! Where log lines go: stderr, written so that a stalled reader never stalls serving.
+//! Where log lines go: stderr (or syslog, `syslog.rs`), written so that a
+//! stalled reader never stalls serving.
 //!
 //! A log reader (procd/logd, a `logger` pipe, a terminal on a serial console)
 //! can stop reading; a blocking write(2) to it would freeze every client once
@@ -26,6 +27,8 @@ use nix::errno::Errno;
 use nix::libc;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Mutex;
+
+use crate::syslog::{Sent, Severity, Syslog};
 
 /// Longest line the sink carries (the diagnostic logger's limit; access-log lines are shorter).
 pub const MAX_LINE: usize = 1024;
@@ -258,6 +261,9 @@ impl std::fmt::Display for Escaped<'_> {
 /// The process's log sink (stderr), installed once at start-up.
 static SINK: Mutex<Option<Sink>> = Mutex::new(None);
 
+/// The syslog socket, with `--syslog`. Locked before `SINK` when both are.
+static SYSLOG: Mutex<Option<Syslog>> = Mutex::new(None);
+
 /// Installs the process's sink over `fd` (stderr in the binary); returns how
 /// it writes without waiting.
 pub fn install(fd: BorrowedFd<'_>) -> std::io::Result<&'static str> {
@@ -267,9 +273,15 @@ pub fn install(fd: BorrowedFd<'_>) -> std::io::Result<&'static str> {
     Ok(how)
 }
 
-/// Writes one line to stderr through the sink. Before `install` (the
-/// first moments of start-up) it writes fd 2 directly; it never panics.
-pub fn write_line(line: &[u8]) {
+/// From now on lines go to syslog (stderr only for fatal errors, and again
+/// if the syslog socket goes away).
+pub fn install_syslog(syslog: Syslog) {
+    *SYSLOG.lock().unwrap_or_else(|e| e.into_inner()) = Some(syslog);
+}
+
+/// Writes one line (ending in a newline) to stderr through the sink. Before
+/// `install` (the first moments of start-up) it writes fd 2 directly.
+fn to_stderr(line: &[u8]) {
     let mut guard = SINK.lock().unwrap_or_else(|e| e.into_inner());
     match guard.as_mut() {
         Some(sink) => sink.write_line(line),
@@ -280,17 +292,67 @@ pub fn write_line(line: &[u8]) {
     }
 }
 
-/// The descriptor the sink writes to (a duplicate or reopening of stderr),
-/// for the seccomp rule that lets `write` reach only the log.
+/// Writes one log line: to syslog with `--syslog` (without its first `prefix`
+/// bytes, the level the severity replaces), else to stderr. Never blocks,
+/// never panics; a line that cannot be written now is dropped and counted.
+pub fn write_line(severity: Severity, line: &[u8], prefix: usize) {
+    let mut syslog = SYSLOG.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = syslog.as_mut().filter(|s| !s.is_gone()) {
+        match s.send(severity, line.get(prefix..).unwrap_or(line)) {
+            Sent::Taken | Sent::Dropped => return,
+            Sent::Gone(e) => {
+                let mut buf = [0u8; 320];
+                let n = syslog_gone_notice(&mut buf, e, s.dropped_unreported());
+                to_stderr(&buf[..n]);
+            }
+        }
+    }
+    to_stderr(line);
+}
+
+/// A fatal error (a plain line, no level): on stderr always, where the person
+/// or init system that started warden looks, and to syslog too with `--syslog`.
+pub fn write_fatal(line: &[u8]) {
+    let mut syslog = SYSLOG.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = syslog.as_mut().filter(|s| !s.is_gone()) {
+        let _ = s.send(Severity::Err, line);
+    }
+    to_stderr(line);
+}
+
+/// `WARN  [warden] syslog: ...` for the line where the syslog socket was found gone.
+fn syslog_gone_notice(buf: &mut [u8], e: Errno, dropped: u64) -> usize {
+    use std::io::Write as _;
+    let mut c = std::io::Cursor::new(&mut buf[..]);
+    let _ = write!(
+        c,
+        "WARN  [warden] syslog: the socket refused a line ({}: syslogd stopped or restarted?); \
+         warden cannot reconnect from its jail: logging to stderr from now on",
+        e.desc()
+    );
+    if dropped > 0 {
+        let _ = write!(c, " ({dropped} line(s) dropped before)");
+    }
+    let _ = writeln!(c);
+    usize::try_from(c.position()).unwrap_or(0)
+}
+
+/// The descriptors log lines are written to with write(2) (a duplicate or
+/// reopening of stderr), for the seccomp rule that lets `write` reach only the log.
 pub fn raw_fd() -> Option<i32> {
     let guard = SINK.lock().unwrap_or_else(|e| e.into_inner());
     guard.as_ref().map(|s| s.fd.as_raw_fd())
 }
 
-/// Lines dropped since start (for a status line).
+/// Lines dropped since start, on stderr and syslog (for a status line).
 pub fn dropped_total() -> u64 {
+    let syslog = SYSLOG.lock().unwrap_or_else(|e| e.into_inner());
+    let from_syslog = syslog.as_ref().map_or(0, Syslog::dropped_total);
     let guard = SINK.lock().unwrap_or_else(|e| e.into_inner());
-    guard.as_ref().map_or(0, Sink::dropped_total)
+    guard
+        .as_ref()
+        .map_or(0, Sink::dropped_total)
+        .saturating_add(from_syslog)
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! only. The server runs in-process; after a warm-up, 1,200 requests of every
 //! kind (keep-alive and not; 200, 304, 206, 404, 301, 400, HEAD, gzip,
 //! pipelined, a large head that borrows a large buffer, proxied requests and
-//! bodies, a backend that is down) must not allocate.
+//! bodies, a backend that is down) must not allocate, their access lines sent
+//! to a syslog socket (`--syslog`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -329,9 +330,22 @@ fn no_allocation_per_request_after_warm_up() {
         proxy,
         ..ServeConfig::with_defaults(64)
     };
-    // Access-log lines go through the process's log sink, here to /dev/null.
+    // Access-log lines go through the process's log sink (stderr: /dev/null here)
+    // and, as with --syslog, to a syslog socket read by a thread of the test.
     let log = File::create("/dev/null").unwrap();
     warden::sink::install(log.as_fd()).unwrap();
+    let syslog_path = root.with_extension("syslog");
+    let syslogd = std::os::unix::net::UnixDatagram::bind(&syslog_path).unwrap();
+    syslogd.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    let received = std::sync::Arc::new(AtomicUsize::new(0));
+    let received2 = std::sync::Arc::clone(&received);
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        while syslogd.recv(&mut buf).is_ok() {
+            received2.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    warden::sink::install_syslog(warden::syslog::Syslog::connect(&syslog_path, 3).unwrap());
     let mut server = Server::new(cfg, root_fd, vec![listener], stop_read, AccessLog::On, logins());
     let thread = std::thread::spawn(move || {
         COUNTED.with(|c| c.set(true));
@@ -358,7 +372,13 @@ fn no_allocation_per_request_after_warm_up() {
     let mut stop_write = File::from(stop_write);
     stop_write.write_all(b"x").unwrap();
     thread.join().unwrap().unwrap();
+    reader.join().unwrap();
     let _ = std::fs::remove_dir_all(&root);
+    let _ = std::fs::remove_file(&syslog_path);
+    assert!(
+        received.load(Ordering::SeqCst) > 100,
+        "the access log did not reach the syslog socket"
+    );
     assert!(served >= 1_000);
     assert_eq!(
         after - before,
