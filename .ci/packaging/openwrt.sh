@@ -4,7 +4,11 @@
 # must start warden right on a router we do not have here:
 #   Makefile       the variables an OpenWrt package needs (grep), then the Makefile
 #                  run by make against stub rules.mk/package.mk/rust-package.mk: cargo
-#                  variables, Build/Prepare's copy, Package/warden/install's layout.
+#                  variables, Build/Prepare's copy, Package/warden/install's layout;
+#                  WARDEN_RUST_MIN = Cargo.toml's rust-version, and Build/Prepare
+#                  stopping (with the feed's version named) when the stub feed's
+#                  lang/rust/Makefile has an older Rust, numerically (1.100 > 1.85);
+#                  USERID: warden=UID:warden=GID, the name the init script passes.
 #   warden.init    sh -n, shellcheck, and start_service run against stub
 #                  config_*/procd_* functions with the shipped UCI config, with its
 #                  login/Host/header/proxy examples uncommented, and with one setting
@@ -19,7 +23,19 @@
 #                  ('kill; reboot', '$(touch ...)', 'maybe') passed as one argument,
 #                  never run, and refused by warden (exit 2), as is 'off' with
 #                  require_seccomp '1'; seccomp 'kill' + require_seccomp '1' passes
-#                  --check with a killing filter.
+#                  --check with a killing filter. The user: --user warden unless
+#                  option user (a name or UID[:GID]); run as root with an
+#                  /etc/passwd and /etc/group holding the lines the package's
+#                  USERID makes (bound over the host's in a mount namespace), the
+#                  shipped config's --check drops to that uid and gid. syslog: on
+#                  unless '0' -> --syslog, syslog_facility -> --syslog-facility
+#                  only with it (alone: warned, not passed), hostile values one
+#                  argument; a boolean typo warned. With a binary that knows
+#                  --syslog: warden started from the shipped config logs to a
+#                  scratch syslog socket, the access log of a 200 and of a 404 at
+#                  daemon.info (local0.info with syslog_facility 'local0'), never
+#                  at err; with one that does not, --syslog* are left out of the
+#                  runs and those checks skipped.
 #   README.md      the option table and notes (grep).
 #   warden.config  every option present, and each one read by warden.init; no login
 #                  and no proxy set by default, the auth file under /etc/warden/ (not
@@ -80,6 +96,9 @@ need "$OW_INIT" "warden.init: procd service reading UCI" \
     'append_list "$cfg" proxy_max_body --proxy-max-body' 'append_value "$cfg" proxy_timeout --proxy-timeout' \
     'append_switch "$cfg" proxy_allow_remote --proxy-allow-remote' \
     'append_value "$cfg" seccomp --seccomp' 'append_switch "$cfg" require_seccomp --require-seccomp' \
+    'config_get user "$cfg" user warden' 'procd_append_param command --user "$user"' \
+    'get_bool syslog "$cfg" syslog 1' 'procd_append_param command --syslog' \
+    'procd_append_param command --syslog-facility "$facility"' \
     'procd_open_instance' 'procd_set_param command /usr/sbin/warden' \
     'procd_set_param stderr 1' 'procd_set_param respawn' 'procd_close_instance' \
     'service_triggers()' 'procd_add_reload_trigger warden'
@@ -89,7 +108,8 @@ need "$OW_CONF" "warden.config: every option, defaults root /www and listen 0.0.
     'option max_connections' 'option index' 'option cache_control' 'option user' \
     'option strict' 'option require_landlock' 'option quiet' 'option log_level' \
     'option idle_timeout' 'option header_timeout' 'option write_timeout' \
-    "#option seccomp 'kill'" "option require_seccomp '0'"
+    "#option seccomp 'kill'" "option require_seccomp '0'" \
+    "#option user 'warden'" "option syslog '1'" "#option syslog_facility 'daemon'"
 need "$OW_CONF" "warden.config: logins, Host names, headers (examples commented out), warden --hash-password" \
     "#option auth_file '/etc/warden/htpasswd'" "#list protect '/admin'" "#list allow_host '" \
     "#option allow_any_host '0'" "#list header 'X-Frame-Options: SAMEORIGIN'" \
@@ -109,6 +129,17 @@ need boards/openwrt/README.md "README.md: seccomp options in the table, what to 
     '| `seccomp` (`kill`, `log`, `off`; default `kill`), `require_seccomp` (boolean) | `--seccomp`, `--require-seccomp` |' \
     "uci set warden.main.seccomp='log'" 'type=1326' 'uci delete warden.main.seccomp' \
     "\`option require_seccomp '1'\`"
+need boards/openwrt/README.md "README.md: user and syslog in the table; User, Logs; Rust in the SDK with a row per release" \
+    '| `user` (default `warden`, the package'"'"'s own user) | `--user`, always given |' \
+    '| `syslog` (boolean, default on), `syslog_facility` (only with `syslog`) | `--syslog`, `--syslog-facility` |' \
+    '### User' '### Logs' '### Rust in the SDK' '| 22.03 |' '| 23.05 |' '| 24.10 |' '| main (snapshot) |'
+# The README's USERID and Rust minimum are the Makefile's and Cargo.toml's.
+readme_userid=$(grep -o 'USERID:=[^`]*' boards/openwrt/README.md | sort -u | tr '\n' ' ')
+readme_rust=$(grep -oE 'Rust (must be )?[0-9.]+ or newer|WARDEN_RUST_MIN` \([0-9.]+' boards/openwrt/README.md |
+    grep -oE '[0-9]+\.[0-9.]+' | sort -u | tr '\n' ' ')
+expect_eq "README.md: its USERID and its Rust minimum (each 'Rust N or newer') are the Makefile's and Cargo.toml's" \
+    "$readme_userid|$readme_rust" \
+    "$(sed -n 's/^[[:space:]]*\(USERID:=.*\)/\1/p' "$OW_MK") |$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml) "
 # Nothing is proxied by default: the proxy options are commented examples only.
 if grep -nE "^[[:space:]]*(option|list) (proxy|proxy_max_body|proxy_allow_remote|max_body|proxy_timeout) " "$OW_CONF"; then
     fail "warden.config: no proxy, proxy_max_body, proxy_allow_remote, max_body or proxy_timeout set by default (nothing proxied)"
@@ -167,6 +198,13 @@ define Build/Compile/Cargo
 endef
 Build/Compile=$(call Build/Compile/Cargo)
 EOF
+# stub_rust VERSION: the feed's lang/rust/Makefile, with PKG_VERSION:=VERSION ("none":
+# no such file).
+stub_rust() {
+    rm -f "$S/feeds/packages/lang/rust/Makefile"
+    [ "$1" = none ] || printf 'PKG_NAME:=rust\nPKG_VERSION:=%s\nPKG_RELEASE:=1\n' "$1" >"$S/feeds/packages/lang/rust/Makefile"
+}
+stub_rust 1.85.0
 owmake() { make --no-print-directory -C "$OW" TOPDIR="$S" "$@"; }
 if vars=$(owmake print-CARGO_PKG_VARS 2>&1); then
     want="CARGO_HOME=$S/cargo CARGO_PROFILE_RELEASE_PANIC=unwind WARDEN_MAX_CONNECTIONS=128 WARDEN_HEAD_BUF_SMALL=1024 WARDEN_HEAD_BUF_LARGE=8192 WARDEN_LARGE_HEAD_BUFS=8 WARDEN_SEND_CHUNK=131072 WARDEN_DEFAULT_ROOT=\"/www\" WARDEN_DEFAULT_LISTEN=\"0.0.0.0:80\" WARDEN_DEFAULT_USER=\"65534:65534\" CARGO_PROFILE_RELEASE_PANIC=abort"
@@ -221,6 +259,97 @@ if out=$(owmake stub-install PKG_INSTALL_DIR="$SCRATCH/ow-inst" DEST="$SCRATCH/o
     expect_eq "make (stub SDK): Package/warden/install lays out the package" "$got" "$want"
 else
     fail "make (stub SDK): Package/warden/install" "$out"
+fi
+# Rust: the Makefile's minimum is Cargo.toml's rust-version, and Build/Prepare stops on
+# an older feed Rust (the copy is of a scratch tree that only has to look like warden's).
+cargo_msrv=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)
+expect_eq "Makefile: WARDEN_RUST_MIN is Cargo.toml's rust-version ($cargo_msrv)" \
+    "$(owmake print-WARDEN_RUST_MIN 2>&1)" "$cargo_msrv"
+mkdir -p "$SCRATCH/ow-fake-src"
+printf '[package]\nname = "warden"\n' >"$SCRATCH/ow-fake-src/Cargo.toml"
+got=""
+for v in 0.99.0 1.81.0 1.84.1 1.85.0 1.85 1.100.0 2.0.0 none; do
+    stub_rust "$v"
+    if owmake stub-prepare WARDEN_SRC_DIR="$SCRATCH/ow-fake-src" >/dev/null 2>&1; then got+="$v:built "; else got+="$v:stopped "; fi
+done
+expect_eq "make (stub SDK): Build/Prepare stops when the feed's rust is older than $cargo_msrv (compared as numbers; no feed Makefile: cargo decides)" \
+    "$got" "0.99.0:stopped 1.81.0:stopped 1.84.1:stopped 1.85.0:built 1.85:built 1.100.0:built 2.0.0:built none:built "
+stub_rust 1.81.0
+expect_eq "make (stub SDK): the stop says why, with the feed's version and its Makefile" \
+    "$(owmake stub-prepare WARDEN_SRC_DIR="$SCRATCH/ow-fake-src" 2>&1 | grep '^warden: ')" \
+    "warden: needs Rust $cargo_msrv or newer; the packages feed has rust 1.81.0 ($S/feeds/packages/lang/rust/Makefile). Use an OpenWrt release whose feed has it or update the feed's lang/rust: see 'Rust in the SDK' in warden's boards/openwrt/README.md"
+# In the packages feed: the lang/rust/Makefile next to the rust-package.mk it includes.
+expect_eq "make (stub SDK): in the packages feed, the version is read from ../../lang/rust/Makefile" \
+    "$(make --no-print-directory -C "$S/feeds/packages/net/warden" TOPDIR="$S" stub-prepare 2>&1 | grep -o 'has rust [0-9.]* ([^)]*)')" \
+    "has rust 1.81.0 (../../lang/rust/Makefile)"
+if out=$(owmake stub-prepare WARDEN_GIT_URL=https://git.invalid/warden.git WARDEN_GIT_COMMIT=0123abcd 2>&1); then
+    fail "make (stub SDK): with WARDEN_GIT_URL too, Build/Prepare stops on rust 1.81.0" "$out"
+elif grep -qF 'has rust 1.81.0' <<<"$out"; then
+    ok "make (stub SDK): with WARDEN_GIT_URL too, Build/Prepare stops on rust 1.81.0"
+else
+    fail "make (stub SDK): with WARDEN_GIT_URL too, Build/Prepare stops on rust 1.81.0" "$out"
+fi
+stub_rust 1.85.0
+# USERID: the package's own user, the name the init script passes as --user by
+# default, with fixed ids that are not root's, nobody's or base-files' (daemon 1,
+# network 101).
+userid=$(sed -n 's/^[[:space:]]*USERID:=//p' "$OW_MK")
+init_user=$(sed -n 's/^[[:space:]]*config_get user "\$cfg" user \([a-z_][a-z0-9_-]*\)$/\1/p' "$OW_INIT")
+if [[ $userid =~ ^([a-z_][a-z0-9_-]*)=([0-9]+):([a-z_][a-z0-9_-]*)=([0-9]+)$ ]] &&
+    [ "${BASH_REMATCH[1]}" = "$init_user" ] && [ "${BASH_REMATCH[3]}" = "$init_user" ] &&
+    [[ " 0 1 101 65534 " != *" ${BASH_REMATCH[2]} "* ]] && [[ " 0 1 101 65534 " != *" ${BASH_REMATCH[4]} "* ]]; then
+    OW_UID=${BASH_REMATCH[2]} OW_GID=${BASH_REMATCH[4]}
+    ok "Makefile: USERID:=$userid, the user warden.init passes by default ($init_user), fixed ids not 0, 1, 101 or 65534"
+else
+    OW_UID="" OW_GID=""
+    fail "Makefile: USERID:=NAME=UID:NAME=GID, NAME the user warden.init passes by default, fixed ids not 0, 1, 101 or 65534" \
+        "USERID:=$userid; init default user: $init_user"
+fi
+# A device's /etc/passwd and /etc/group once the package is installed: the host's, and
+# the lines OpenWrt's user_add, group_add and group_add_user (/lib/functions.sh) write
+# for USERID. The runtime checks run warden as procd would, as root, in a private mount
+# namespace with these two bound over the host's (OW_NS), so that --user warden
+# resolves as on a device; the host's files are not touched.
+OW_PASSWD=$SCRATCH/ow-passwd
+OW_GROUP=$SCRATCH/ow-group
+{
+    grep -v "^$init_user:" /etc/passwd || true
+    [ -z "$OW_UID" ] || printf '%s:x:%s:%s:%s:/var/run/%s:/bin/false\n' "$init_user" "$OW_UID" "$OW_GID" "$init_user" "$init_user"
+} >"$OW_PASSWD"
+{
+    grep -v "^$init_user:" /etc/group || true
+    [ -z "$OW_GID" ] || printf '%s:x:%s:%s\n' "$init_user" "$OW_GID" "$init_user"
+} >"$OW_GROUP"
+chmod 644 "$OW_PASSWD" "$OW_GROUP"
+OW_NS=(unshare -m --propagation private sh -c 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && shift 2 && exec "$@"'
+    sh "$OW_PASSWD" "$OW_GROUP")
+# OW_SYSLOG: 1 when the binary knows --syslog (a binary older than it would refuse the
+# init script's --syslog and --syslog-facility: ow_args leaves them out).
+OW_SYSLOG=""
+if grep -qE -- '^  --syslog( |$)' <<<"$HELP"; then OW_SYSLOG=1; fi
+# ow_args ARG...: OW_ARGS, an init command line (its first word replaced by BIN) as the
+# runtime checks run it, through OW_NS; without --syslog and --syslog-facility VALUE
+# when OW_SYSLOG is empty.
+ow_args() {
+    local a drop=""
+    OW_ARGS=("$BIN")
+    shift
+    for a in "$@"; do
+        if [ -n "$drop" ]; then
+            drop=""
+            continue
+        fi
+        if [ -z "$OW_SYSLOG" ]; then
+            case "$a" in
+            --syslog) continue ;;
+            --syslog-facility) drop=1 && continue ;;
+            esac
+        fi
+        OW_ARGS+=("$a")
+    done
+}
+if [ -n "$RUNTIME" ] && [ -z "$OW_SYSLOG" ]; then
+    skip "warden.init: --syslog and --syslog-facility in the runs of warden below (this binary's --help lacks --syslog: left out)"
 fi
 
 # warden.init's start_service against stubs of OpenWrt's config_* functions (a
@@ -302,6 +431,11 @@ append command
   --listen
   [::]:80
 append command
+  --user
+  warden
+append command
+  --syslog
+append command
   --allow-host
   openwrt.lan
 set stdout
@@ -339,6 +473,8 @@ config warden 'full'
 	option require_landlock 'on'
 	option quiet 'true'
 	option log_level 'warn'
+	option syslog 'on'
+	option syslog_facility 'local0'
 	option idle_timeout '20'
 	option header_timeout '5'
 	option write_timeout '40'
@@ -469,16 +605,16 @@ config warden 'both'
 EOF
 for sh in dash "busybox sh"; do
     expect_eq "warden.init ($sh): uhttpd's names -> the same flags" "$(argv_of lucy "$SCRATCH/uci-uhttpd")" \
-        "</usr/sbin/warden><--root><$WWW><--listen><127.0.0.1:0><--listen><127.0.0.2:0><--index><index.html><--index><index.htm><--error-page><404=/index.html><--idle-timeout><12><--write-timeout><25><--require-all-listeners>"
+        "</usr/sbin/warden><--root><$WWW><--listen><127.0.0.1:0><--listen><127.0.0.2:0><--index><index.html><--index><index.htm><--error-page><404=/index.html><--user><warden><--syslog><--idle-timeout><12><--write-timeout><25><--require-all-listeners>"
     expect_eq "warden.init ($sh): ours win over uhttpd's (root over home, idle_timeout over http_keepalive); error_page list" \
         "$(argv_of both "$SCRATCH/uci-uhttpd")" \
-        "</usr/sbin/warden><--root><$WWW><--error-page><404=/index.html><--error-page><403=/index.html><--idle-timeout><7>"
+        "</usr/sbin/warden><--root><$WWW><--error-page><404=/index.html><--error-page><403=/index.html><--user><warden><--syslog><--idle-timeout><7>"
 done
 if [ -n "$RUNTIME" ]; then
     args=()
     while IFS= read -r a; do args+=("$a"); done < <(run_init dash "$SCRATCH/uci-uhttpd" | instance_argv lucy)
-    args[0]=$BIN
-    if out=$("${args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
+    ow_args "${args[@]}"
+    if out=$("${OW_NS[@]}" "${OW_ARGS[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
         ok "warden.init: the uhttpd-named config passes warden --check"
     else
         fail "warden.init: the uhttpd-named config passes warden --check" "$out"
@@ -492,6 +628,7 @@ config warden 'typo'
 	option strict 'yes please'
 	option quiet 'ja'
 	option no_sendfile '1'
+	option syslog 'oui'
 
 config warden 'typo_enabled'
 	option enabled 'enable'
@@ -501,6 +638,7 @@ for sh in dash "busybox sh"; do
     got=$(run_init "$sh" "$SCRATCH/uci-typo")
     for w in "instance typo: option strict 'yes please' is not a boolean" \
         "instance typo: option quiet 'ja' is not a boolean" \
+        "instance typo: option syslog 'oui' is not a boolean (1/0, on/off, true/false, yes/no, enabled/disabled): taken as on" \
         "instance typo_enabled: option enabled 'enable' is not a boolean"; do
         if grep -qF "warden: $w" <<<"$got"; then
             ok "warden.init ($sh): $w (warned)"
@@ -508,11 +646,78 @@ for sh in dash "busybox sh"; do
             fail "warden.init ($sh): $w (warned)" "$got"
         fi
     done
-    flags=$(printf '%s\n' "$got" | instance_argv typo | grep -E -- '^--(strict|quiet|no-sendfile)' | tr '\n' ' ')
+    flags=$(printf '%s\n' "$got" | instance_argv typo | grep -E -- '^--(strict|quiet|no-sendfile|syslog)' | tr '\n' ' ')
     started=$(grep -c '^instance typo_enabled' <<<"$got" || true)
-    expect_eq "warden.init ($sh): unknown booleans are off (no --strict, no --quiet; typo_enabled not started)" \
-        "$flags/$started" "--no-sendfile /0"
+    expect_eq "warden.init ($sh): unknown booleans take their default (no --strict, no --quiet; --syslog, on by default; typo_enabled not started)" \
+        "$flags/$started" "--syslog --no-sendfile /0"
 done
+# The user and the log: --user warden (the package's USERID user) unless option user
+# names another; --syslog unless option syslog is off, and --syslog-facility only with
+# it (warden refuses it alone); each value one argument, as written, never run.
+LG_MARK=$SCRATCH/logs-injected
+cat >"$SCRATCH/uci-logs" <<EOF
+config warden 'lg_default'
+	option enabled '1'
+	option root '$WWW'
+
+config warden 'lg_off'
+	option enabled '1'
+	option root '$WWW'
+	option syslog '0'
+
+config warden 'lg_off_facility'
+	option enabled '1'
+	option root '$WWW'
+	option syslog 'off'
+	option syslog_facility 'local0'
+
+config warden 'lg_facility'
+	option enabled '1'
+	option root '$WWW'
+	option syslog 'yes'
+	option syslog_facility 'local3'
+
+config warden 'lg_hostile'
+	option enabled '1'
+	option root '$WWW'
+	option user '\$(touch $LG_MARK)'
+	option syslog_facility 'local0; touch $LG_MARK'
+
+config warden 'lg_name'
+	option enabled '1'
+	option root '$WWW'
+	option user 'www-data'
+
+config warden 'lg_uid'
+	option enabled '1'
+	option root '$WWW'
+	option user '1000:1000'
+	option syslog 'disabled'
+EOF
+lg_base="</usr/sbin/warden><--root><$WWW>"
+for sh in dash "busybox sh"; do
+    out=$(run_init "$sh" "$SCRATCH/uci-logs")
+    got=""
+    for inst in lg_default lg_off lg_off_facility lg_facility lg_hostile lg_name lg_uid; do
+        got+="$inst $(printf '%s\n' "$out" | instance_argv "$inst" | while IFS= read -r a; do printf '<%s>' "$a"; done)"$'\n'
+    done
+    expect_eq "warden.init ($sh): --user warden unless option user; --syslog unless syslog off, --syslog-facility only with it; values one argument each" \
+        "$got" "lg_default $lg_base<--user><warden><--syslog>
+lg_off $lg_base<--user><warden>
+lg_off_facility $lg_base<--user><warden>
+lg_facility $lg_base<--user><warden><--syslog><--syslog-facility><local3>
+lg_hostile $lg_base<--user><\$(touch $LG_MARK)><--syslog><--syslog-facility><local0; touch $LG_MARK>
+lg_name $lg_base<--user><www-data><--syslog>
+lg_uid $lg_base<--user><1000:1000>
+"
+    w="warden: instance lg_off_facility: option syslog_facility 'local0' is ignored with option syslog off"
+    if grep -qxF "$w" <<<"$out"; then ok "warden.init ($sh): syslog_facility with syslog off is said ($w)"; else fail "warden.init ($sh): syslog_facility with syslog off is said" "$out"; fi
+done
+if [ -e "$LG_MARK" ]; then
+    fail "warden.init: user and syslog_facility values with \$(...) and ; are not run" "$(ls -l "$LG_MARK")"
+else
+    ok "warden.init: user and syslog_facility values with \$(...) and ; are not run"
+fi
 for sh in dash "busybox sh"; do
     expect_eq "warden.init ($sh): shipped config -> one procd instance, its command and params" \
         "$(run_init "$sh" "$SCRATCH/uci-shipped")" "$want_shipped"
@@ -532,11 +737,11 @@ for sh in dash "busybox sh"; do
     # The lists and the header values with spaces and quotes, argument by argument.
     got=$(run_init "$sh" "$SCRATCH/uci-examples" | instance_argv main | tr '\n' '|')
     expect_eq "warden.init ($sh): shipped login/Host/header/proxy examples uncommented -> exact argv" "$got" \
-        "/usr/sbin/warden|--root|$WWW|--listen|0.0.0.0:80|--listen|[::]:80|--auth-file|$OW_AUTH|--protect|/admin|--protect|/cgi-bin|--allow-host|openwrt.lan|--allow-host|router.lan|--header|X-Frame-Options: SAMEORIGIN|--header|Content-Security-Policy: default-src 'self'; img-src 'self' data:|--header|Referrer-Policy:|--proxy|/api=127.0.0.1:9000|--max-body|64k|--proxy-max-body|/api/firmware=64m|--proxy-timeout|30|"
+        "/usr/sbin/warden|--root|$WWW|--listen|0.0.0.0:80|--listen|[::]:80|--user|warden|--syslog|--auth-file|$OW_AUTH|--protect|/admin|--protect|/cgi-bin|--allow-host|openwrt.lan|--allow-host|router.lan|--header|X-Frame-Options: SAMEORIGIN|--header|Content-Security-Policy: default-src 'self'; img-src 'self' data:|--header|Referrer-Policy:|--proxy|/api=127.0.0.1:9000|--max-body|64k|--proxy-max-body|/api/firmware=64m|--proxy-timeout|30|"
     got=$(run_init "$sh" "$SCRATCH/uci-shipped" | instance_argv main | grep -E -- '^--(proxy|max-body)' || true)
     expect_eq "warden.init ($sh): shipped config -> no --proxy, --max-body or --proxy-* flag (nothing proxied by default)" "$got" ""
 done
-sc_base="</usr/sbin/warden><--root><$WWW><--listen><127.0.0.1:0>"
+sc_base="</usr/sbin/warden><--root><$WWW><--listen><127.0.0.1:0><--user><warden><--syslog>"
 for sh in dash "busybox sh"; do
     got=""
     for inst in sc_req sc_off sc_semicolon sc_subst sc_maybe; do
@@ -560,7 +765,7 @@ full_cmd=()
 while IFS= read -r line; do full_cmd+=("$line"); done < <(run_init dash "$SCRATCH/uci-full" | instance_argv full)
 want_full=(/usr/sbin/warden --root "$WWW" --listen 127.0.0.1:0 --listen 127.0.0.2:0 --max-connections 16
     --index index.html --cache-control "max-age=60, public" --user 65534:65534 --log-level warn
-    --idle-timeout 20 --header-timeout 5 --write-timeout 40 --auth-file "$OW_AUTH"
+    --syslog --syslog-facility local0 --idle-timeout 20 --header-timeout 5 --write-timeout 40 --auth-file "$OW_AUTH"
     --protect /admin --protect /cgi-bin/luci --allow-host router.lan --allow-host openwrt.lan
     --header "X-Frame-Options: SAMEORIGIN" --header "Content-Security-Policy: default-src 'self'; img-src 'self' data:"
     --header "Permissions-Policy: camera=(),  microphone=()" --header "Referrer-Policy:"
@@ -570,7 +775,7 @@ want_full=(/usr/sbin/warden --root "$WWW" --listen 127.0.0.1:0 --listen 127.0.0.
     --strict --require-landlock --require-seccomp --quiet --no-sendfile)
 expect_eq "warden.init: a config setting every option (lists of two, headers with spaces and quotes, proxy routes and limits) -> every flag, values intact" \
     "$(printf '<%s>' "${full_cmd[@]}")" "$(printf '<%s>' "${want_full[@]}")"
-want_single=(/usr/sbin/warden --root "$WWW" --listen 127.0.0.1:0 --auth-file "$OW_AUTH" --protect /admin
+want_single=(/usr/sbin/warden --root "$WWW" --listen 127.0.0.1:0 --user warden --syslog --auth-file "$OW_AUTH" --protect /admin
     --allow-host router.lan --header "X-Frame-Options: SAMEORIGIN" --proxy /api=127.0.0.1:9000
     --proxy-max-body /api/firmware=64m --allow-any-host)
 expect_eq "warden.init: single options for the lists (listen, protect, allow_host, header, proxy, proxy_max_body), allow_any_host '1', proxy_allow_remote '0'" \
@@ -579,11 +784,15 @@ expect_eq "warden.init: the auth file is a procd file param (reload restarts war
     "$(run_init dash "$SCRATCH/uci-full" | awk '/^instance /{on = ($2 == "full")} on && /^set file/{getline; print}')" \
     "  $OW_AUTH"
 if [ -n "$HELP" ]; then
-    unknown=""
+    unknown="" newer=""
     for a in "${full_cmd[@]}" --allow-any-host; do
-        case "$a" in --*) grep -qE -- "^  $a( |\$)" <<<"$HELP" || unknown+="$a " ;; esac
+        case "$a" in
+        --syslog | --syslog-facility) [ -n "$OW_SYSLOG" ] || newer+="$a " ;;
+        --*) grep -qE -- "^  $a( |\$)" <<<"$HELP" || unknown+="$a " ;;
+        esac
     done
     if [ -z "$unknown" ]; then ok "warden.init: every flag it emits is in warden --help"; else fail "warden.init: every flag it emits is in warden --help" "unknown: $unknown"; fi
+    [ -z "$newer" ] || skip "warden.init: ${newer% } in warden --help (this binary predates --syslog)"
 else
     skip "warden.init: every flag it emits is in warden --help (no binary)"
 fi
@@ -591,8 +800,9 @@ if [ -n "$RUNTIME" ]; then
     # As procd would run it, with --check; --require-landlock left out, as this
     # kernel may lack Landlock (the flag itself is checked against --help above).
     args=()
-    for a in "${full_cmd[@]:1}"; do [ "$a" = --require-landlock ] || args+=("$a"); done
-    if out=$("$BIN" "${args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
+    for a in "${full_cmd[@]}"; do [ "$a" = --require-landlock ] || args+=("$a"); done
+    ow_args "${args[@]}"
+    if out=$("${OW_NS[@]}" "${OW_ARGS[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
         ok "warden.init: the full command line passes warden --check (as root: chroot, uid 65534, auth file read)"
     else
         fail "warden.init: the full command line passes warden --check (as root: chroot, uid 65534, auth file read)" "$out"
@@ -613,9 +823,9 @@ if [ -n "$RUNTIME" ]; then
     sc_run() {
         local args=() a
         while IFS= read -r a; do args+=("$a"); done < <(run_init dash "$SCRATCH/uci-seccomp" | instance_argv "$1")
-        args[0]=$BIN
+        ow_args "${args[@]}"
         sc_rc=0
-        sc_out=$("${args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}") || sc_rc=$?
+        sc_out=$("${OW_NS[@]}" "${OW_ARGS[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}") || sc_rc=$?
     }
     sc_run sc_req
     if [ "$sc_rc" = 0 ] && grep -qE '^seccomp: .*allowlist.*others: kill (process|thread);' <<<"$sc_out"; then
@@ -652,11 +862,83 @@ if [ -n "$RUNTIME" ]; then
     fi
     args=()
     while IFS= read -r a; do args+=("$a"); done < <(run_init dash "$SCRATCH/uci-full" | instance_argv single)
-    args[0]=$BIN
-    if out=$("${args[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
+    ow_args "${args[@]}"
+    if out=$("${OW_NS[@]}" "${OW_ARGS[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
         ok "warden.init: the single-option command line passes warden --check"
     else
         fail "warden.init: the single-option command line passes warden --check" "$out"
+    fi
+    # The shipped config (listening on 127.0.0.1:0 instead of port 80) as procd would
+    # run it: no option user, so --user warden, resolved to USERID's ids.
+    sed -e "s|option root '/www'|option root '$WWW'|" -e "/list listen '\[::\]:80'/d" \
+        -e "s|list listen '0.0.0.0:80'|list listen '127.0.0.1:0'|" "$OW_CONF" >"$SCRATCH/uci-shipped-local"
+    args=()
+    while IFS= read -r a; do args+=("$a"); done < <(run_init dash "$SCRATCH/uci-shipped-local" | instance_argv main)
+    ow_args "${args[@]}"
+    rc=0
+    out=$("${OW_NS[@]}" "${OW_ARGS[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}") || rc=$?
+    if [ -z "$OW_UID" ]; then
+        skip "warden.init: the shipped config runs as USERID's user (no usable USERID, see above)"
+    elif [ "$rc" = 0 ] && grep -qxF "uid: real $OW_UID effective $OW_UID saved $OW_UID" <<<"$out" &&
+        grep -qxF "gid: real $OW_GID effective $OW_GID saved $OW_GID" <<<"$out"; then
+        ok "warden.init: the shipped config (no option user) passes --check as USERID's $init_user: uid $OW_UID, gid $OW_GID"
+    else
+        fail "warden.init: the shipped config (no option user) passes --check as USERID's $init_user: uid $OW_UID, gid $OW_GID (rc $rc)" "$out"
+    fi
+    # With --syslog, from the shipped config: warden started (no --check) with its
+    # syslog socket at a scratch listener (--syslog-socket, the one flag added), a 200
+    # and a 404 requested; their access lines must arrive framed as RFC 3164 at
+    # FACILITY.info, daemon by default and local0 with option syslog_facility, and not
+    # on stdout or stderr (what procd would log as daemon.err).
+    if [ -z "$OW_SYSLOG" ] || ! grep -qE -- '^  --syslog-socket( |$)' <<<"$HELP"; then
+        skip "warden --syslog from the shipped config: access lines at daemon.info and local0.info (needs a binary with --syslog and --syslog-socket)"
+    else
+        for fac in daemon:3 local0:16; do
+            code=${fac#*:} fac=${fac%%:*}
+            pri=$((code * 8 + 6))
+            port=$(free_port 20000 30000)
+            sed -e "s|option root '/www'|option root '$WWW'|" -e "/list listen '\[::\]:80'/d" \
+                -e "s|list listen '0.0.0.0:80'|list listen '127.0.0.1:$port'|" "$OW_CONF" >"$SCRATCH/uci-syslog-$fac"
+            [ "$fac" = daemon ] || sed -i "s|^\([[:space:]]*\)option syslog '1'\$|&\n\1option syslog_facility '$fac'|" "$SCRATCH/uci-syslog-$fac"
+            args=()
+            while IFS= read -r a; do args+=("$a"); done < <(run_init dash "$SCRATCH/uci-syslog-$fac" | instance_argv main)
+            ow_args "${args[@]}"
+            sock=$SCRATCH/devlog-$fac
+            : >"$sock.txt"
+            timeout 60 /usr/bin/python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+with open(sys.argv[2], "ab", buffering=0) as f:
+    while True:
+        f.write(s.recv(65536).replace(b"\n", b"\\n") + b"\n")
+' "$sock" "$sock.txt" &
+            lpid=$!
+            for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+            "${OW_NS[@]}" "${OW_ARGS[@]}" --syslog-socket "$sock" >"$sock.stdio" 2>&1 &
+            wpid=$!
+            record_pid "$wpid"
+            wait_for "$sock.txt" "serving " || true
+            http_get "$port" /index.html || true
+            http_get "$port" /no-such-page-syslog-check || true
+            wait_for "$sock.txt" "/no-such-page-syslog-check" || true
+            term_and_wait "$wpid" >/dev/null 2>&1 || true
+            kill -TERM "$lpid" 2>/dev/null || true
+            wait "$lpid" 2>/dev/null || true
+            head_re="^<$pri>[A-Z][a-z]{2} [ 0-3][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} warden\[[0-9]+\]: "
+            got=""
+            for req in '"GET /index.html HTTP/1.1" 200' '"GET /no-such-page-syslog-check HTTP/1.1" 404'; do
+                if grep -F -- "$req" "$sock.txt" | grep -qE -- "$head_re"; then got+="syslog "; else got+="- "; fi
+                if grep -qF -- "$req" "$sock.stdio"; then got+="stdio "; fi
+            done
+            what="warden --syslog, syslog_facility $fac: the access lines of a 200 and a 404 reach the socket as <$pri> ($fac.info), RFC 3164 framed, and not stdout or stderr"
+            if [ "$got" = "syslog syslog " ]; then
+                ok "$what"
+            else
+                fail "$what (got: $got)" "$(printf '%s\n' "socket:" "$(cat "$sock.txt")" "stdout/stderr:" "$(cat "$sock.stdio")")"
+            fi
+        done
     fi
 else
     skip "warden.init: the full and single-option command lines pass warden --check"
