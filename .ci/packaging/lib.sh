@@ -123,11 +123,12 @@ summary() {
 
 # install_tools: apt-get installs what is missing (apt-get update only then):
 # ShellCheck (all targets), busybox (warden.init, S50warden under BusyBox ash), make
-# (OpenWrt Makefile, warden.mk), setpriv and unshare (the unit's sandbox), kconfiglib
+# (OpenWrt Makefile, warden.mk), rsync (warden.mk's rsync step), setpriv and unshare
+# (the unit's sandbox), kconfiglib
 # for Debian's own python3, not a pyenv or venv one that may come first (Config.in).
 install_tools() {
     local missing=() tool pkg
-    for tool in shellcheck:shellcheck busybox:busybox make:make setpriv:util-linux unshare:util-linux; do
+    for tool in shellcheck:shellcheck busybox:busybox make:make rsync:rsync setpriv:util-linux unshare:util-linux; do
         pkg=${tool##*:}
         if ! command -v "${tool%%:*}" >/dev/null 2>&1 && [[ " ${missing[*]} " != *" $pkg "* ]]; then
             missing+=("$pkg")

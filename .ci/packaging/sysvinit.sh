@@ -13,7 +13,12 @@
 #   --require-seccomp reaching warden (its seccomp confinement line in the log: a
 #   killing filter installed), warden's log through the FIFO to
 #   logger, clean stop, a bad flag, a missing web root and a missing auth file
-#   reported as FAIL. Nothing proxied by default (grep).
+#   reported as FAIL. Nothing proxied by default (grep). WARDEN_USER reaches warden
+#   (--user 480:480: its uids in /proc). The real runs set WARDEN_SYSLOG=no (the log
+#   through the FIFO, and a binary may not know --syslog yet); the default (yes:
+#   --syslog, with WARDEN_SYSLOG_FACILITY --syslog-facility) is checked on the command
+#   line S50warden starts, with a stand-in daemon that records its argv (as root, no
+#   binary needed), and WARDEN_SYSLOG=maybe is refused.
 # Sourced by .ci/check-packaging after lib.sh (SCRATCH, BIN, RUNTIME, WWW).
 # shellcheck disable=SC2016 # literal $... shell text in single quotes
 
@@ -34,6 +39,11 @@ need "$SYSV" "S50warden: login, Host guard and header settings, one flag per ent
     '--auth-file "$WARDEN_AUTH_FILE"' '--protect "$prefix"' '--allow-host "$name"' '--header "$header"'
 need "$SYSV" "S50warden: proxy settings, one flag per entry" \
     'WARDEN_PROXY=""' 'WARDEN_PROXY_MAX_BODY=""' '--proxy "$route"' '--proxy-max-body "$limit"'
+need "$SYSV" "S50warden: WARDEN_USER (--user), WARDEN_SYSLOG=yes by default (--syslog, --syslog-facility)" \
+    'WARDEN_USER=""' '--user "$WARDEN_USER"' 'WARDEN_SYSLOG=yes' 'WARDEN_SYSLOG_FACILITY=""' \
+    'set -- "$@" --syslog' '--syslog-facility "$WARDEN_SYSLOG_FACILITY"'
+need "$SYSV_DEFAULT" "warden.default: WARDEN_USER and WARDEN_SYSLOG documented, commented out" \
+    '#WARDEN_USER="65534:65534"' '#WARDEN_SYSLOG=yes' '#WARDEN_SYSLOG_FACILITY=local0' '--syslog-socket PATH'
 need "$SYSV_DEFAULT" "warden.default: the proxy settings documented, examples commented out" \
     '#WARDEN_PROXY="/api=127.0.0.1:9000"' '#WARDEN_PROXY_MAX_BODY="/api/firmware=64m"' \
     '--max-body 64k' '--proxy-timeout 30' '--proxy-allow-remote'
@@ -50,6 +60,52 @@ if grep -nE '^[[:space:]]*WARDEN_(AUTH_FILE|PROTECT)=' "$SYSV_DEFAULT"; then
 else
     ok "warden.default: no login set by default"
 fi
+# The command line S50warden starts with WARDEN_SYSLOG unset (its default, yes): a
+# stand-in daemon named warden (so S50warden's pid check knows it) records its argv
+# and waits for SIGTERM. No warden binary needed; as root (the defaults file must be
+# root's).
+if [ "$(id -u)" != 0 ]; then
+    skip "S50warden's command line with WARDEN_SYSLOG's default (needs root)"
+else
+    A=$SCRATCH/sysv-argv
+    mkdir -p "$A/bin" "$A/fake"
+    printf '#!/bin/sh\nexec cat >/dev/null\n' >"$A/bin/logger"
+    printf '#!/bin/sh\nprintf "<%%s>" "$@" >%s/argv\nwhile :; do sleep 1; done\n' "$A" >"$A/fake/warden"
+    chmod 755 "$A/bin/logger" "$A/fake/warden"
+    sed "s|/etc/default/warden|$A/default|g" "$SYSV" >"$A/S50warden"
+    for sh in dash "busybox sh"; do
+        cat >"$A/default" <<EOF
+DAEMON=$A/fake/warden
+PIDFILE=$A/warden.pid
+LOGFIFO=$A/warden.stderr
+WARDEN_ROOT=$WWW
+WARDEN_LISTEN="127.0.0.1:8080 [::1]:8080"
+WARDEN_USER="480:480"
+WARDEN_SYSLOG_FACILITY=local0
+WARDEN_ARGS="--strict"
+EOF
+        chmod 644 "$A/default"
+        rm -f "$A/argv"
+        t="S50warden ($sh, stand-in daemon)"
+        # shellcheck disable=SC2086 # "busybox sh" is two words
+        rc=0; out=$(PATH="$A/bin:$PATH" $sh "$A/S50warden" start 2>&1) || rc=$?
+        record_pid "$(cat "$A/warden.pid" 2>/dev/null || true)"
+        wait_for "$A/argv" "--strict" || true
+        expect_eq "$t: WARDEN_SYSLOG unset -> --syslog (the default), --syslog-facility, --user after the listeners" \
+            "$rc|$out|$(cat "$A/argv" 2>/dev/null)" \
+            "0|Starting warden: OK|<--root><$WWW><--listen><127.0.0.1:8080><--listen><[::1]:8080><--user><480:480><--syslog><--syslog-facility><local0><--strict>"
+        # shellcheck disable=SC2086
+        rc=0; out=$(PATH="$A/bin:$PATH" $sh "$A/S50warden" stop 2>&1) || rc=$?
+        expect_eq "$t: stop -> OK" "$rc|$out" "0|Stopping warden: OK"
+        printf 'WARDEN_SYSLOG=maybe\n' >>"$A/default"
+        # shellcheck disable=SC2086
+        rc=0; out=$(PATH="$A/bin:$PATH" $sh "$A/S50warden" start 2>&1) || rc=$?
+        expect_eq "$t: WARDEN_SYSLOG=maybe -> start FAIL (yes or no), nothing started" \
+            "$rc|$out|$([ -e "$A/warden.pid" ] && echo pidfile || echo 'no pidfile')" \
+            "1|Starting warden: FAIL (WARDEN_SYSLOG is 'maybe': yes or no)|no pidfile"
+    done
+fi
+
 if [ -z "$RUNTIME" ]; then
     skip "S50warden run for real (needs root and a binary)"
 else
@@ -80,6 +136,8 @@ PIDFILE=$V/warden.pid
 LOGFIFO=$V/warden.stderr
 WARDEN_ROOT=$WWW
 WARDEN_LISTEN="127.0.0.1:$port"
+WARDEN_USER="480:480"
+WARDEN_SYSLOG=no
 WARDEN_CACHE_CONTROL="max-age=60, public"
 WARDEN_AUTH_FILE=$V/etc/htpasswd
 WARDEN_PROTECT="/firmware.html /js /api"
@@ -104,14 +162,15 @@ EOF
         pid1=$(cat "$V/warden.pid" 2>/dev/null || true)
         record_pid "$pid1"
         expect_eq "$t: start -> OK" "$rc|$out" "0|Starting warden: OK"
-        if [ -n "$pid1" ] && [ "$(cat "/proc/$pid1/comm" 2>/dev/null)" = warden ]; then
+        # comm: the binary's file name, cut to 15 bytes (WARDEN_BIN may have another name).
+        if [ -n "$pid1" ] && [ "$(cat "/proc/$pid1/comm" 2>/dev/null)" = "$(printf '%.15s' "${BIN##*/}")" ]; then
             ok "$t: the pidfile holds warden's own pid ($pid1)"
         else
-            fail "$t: the pidfile holds warden's own pid" "pid '$pid1'"
+            fail "$t: the pidfile holds warden's own pid" "pid '$pid1', comm '$(cat "/proc/$pid1/comm" 2>/dev/null || true)'"
         fi
         rc=0; out=$(initd status) || rc=$?
         expect_eq "$t: status -> 0, running" "$rc|$out" "0|warden is running (pid $pid1)"
-        want_argv=("$BIN" --root "$WWW" --listen "127.0.0.1:$port" --cache-control "max-age=60, public"
+        want_argv=("$BIN" --root "$WWW" --listen "127.0.0.1:$port" --user 480:480 --cache-control "max-age=60, public"
             --auth-file "$V/etc/htpasswd" --protect /firmware.html --protect /js --protect /api
             --allow-host router.lan --allow-host warden.test --header "X-Frame-Options: SAMEORIGIN"
             --header "Content-Security-Policy: default-src 'self'; img-src 'self' data:"
@@ -121,6 +180,9 @@ EOF
         expect_eq "$t: warden's argv (/proc/PID/cmdline): one flag per list entry, header lines whole" \
             "$(tr '\0' '\n' <"/proc/$pid1/cmdline" 2>/dev/null | sed 's/.*/<&>/' | tr -d '\n')" \
             "$(printf '<%s>' "${want_argv[@]}")"
+        expect_eq "$t: WARDEN_USER=\"480:480\": warden runs as uid and gid 480 (/proc/PID/status)" \
+            "$(grep -E '^(Uid|Gid):' "/proc/$pid1/status" 2>/dev/null | tr -s '\t' ' ' | tr '\n' '|')" \
+            "Uid: 480 480 480 480|Gid: 480 480 480 480|"
         if wait_for "$V/log" "confinement: seccomp: " &&
             grep -qE 'confinement: seccomp: .*allowlist.*others: kill (process|thread);.*filter mode 2 read back' "$V/log"; then
             ok "$t: WARDEN_ARGS' --seccomp=kill --require-seccomp: warden serves under its killing filter ($(grep -m1 -o 'seccomp: .*' "$V/log"))"
