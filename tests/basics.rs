@@ -621,6 +621,54 @@ fn listen_skips_an_address_not_on_any_interface() {
     );
 }
 
+// Spec (firmware operations): `[::1]` on a kernel whose network has IPv6 turned off (a
+// network namespace with net.ipv6.conf.all/lo.disable_ipv6 = 1: lo loses ::1, bind gives
+// EADDRNOTAVAIL) is skipped with a warning and the IPv4 listener serves; with
+// `--require-all-listeners` it is fatal. Run with `--check`, which binds the listeners as
+// the service would and exits, since the namespace is not reachable from the test.
+#[test]
+fn listen_skips_ipv6_in_a_network_namespace_without_it() {
+    if !require_root() || skip_under_emulator("a network namespace around the emulated binary") {
+        return;
+    }
+    let tools = ["ip", "unshare"].iter().all(|t| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !require(tools, "ip (iproute2) and unshare (util-linux) for a network namespace") {
+        return;
+    }
+    let w = site();
+    let root = w.path().to_string_lossy().into_owned();
+    let run = |extra: &[&str]| {
+        let script = "ip link set lo up && echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 \
+                      && echo 1 >/proc/sys/net/ipv6/conf/lo/disable_ipv6 && exec \"$@\"";
+        let mut args = vec!["-n", "sh", "-c", script, "sh", warden_bin(), "--check", "--root", &root];
+        args.extend_from_slice(&["--listen", "127.0.0.1:0", "--listen", "[::1]:8080"]);
+        args.extend_from_slice(extra);
+        std::process::Command::new("unshare")
+            .args(&args)
+            .output()
+            .expect("run unshare")
+    };
+    let out = run(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("WARN ") && l.contains("not listening on [::1]:8080")),
+        "stderr: {err}"
+    );
+    assert!(err.contains("listening on http://127.0.0.1:"), "stderr: {err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("confinement as planned"));
+    let out = run(&["--require-all-listeners"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(err.contains("cannot listen on [::1]:8080"), "stderr: {err}");
+}
+
 // Spec CLI: the same address given twice is refused before anything is bound (port 0 twice
 // is two free ports, allowed).
 #[test]
