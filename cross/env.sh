@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # it sets variables for the scripts that source it
 # cross_env TARGET: export what Debian's cargo needs to build (and run, under qemu) for
 # TARGET. Sets CROSS_KIND, CROSS_QEMU (runner command) and CROSS_BSTD (extra cargo args).
 # Requires cross/targets.sh.

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # it sets variables for the scripts that source it
 # Facts about each Rust target warden builds for, shared by cross/debian-toolchain,
 # cross/build and cross/test. Source it; it defines target_info.
 
