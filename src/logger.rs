@@ -121,19 +121,24 @@ pub fn init(level: LevelFilter) -> Result<(), log::SetLoggerError> {
 /// Writes a plain line (no level) for a fatal error: on stderr always, and to
 /// syslog too with `--syslog`. Control characters are escaped as in log lines.
 pub fn say(args: std::fmt::Arguments<'_>) {
-    let mut line = Line::new();
-    let _ = line.write_fmt(args);
-    line.buf[line.len] = b'\n';
-    sink::write_fatal(&line.buf[..=line.len]);
+    let line = plain(args);
+    sink::write_fatal(&line.buf[..line.len]);
 }
 
 /// Writes a plain line (no level) announcing what warden does (`listening on
 /// ...`): on stderr, or to syslog at notice with `--syslog`.
 pub fn announce(args: std::fmt::Arguments<'_>) {
+    let line = plain(args);
+    sink::write_line(Severity::Notice, &line.buf[..line.len], 0);
+}
+
+/// A plain line (no level, newline included), escaped as log lines are.
+fn plain(args: std::fmt::Arguments<'_>) -> Line {
     let mut line = Line::new();
     let _ = line.write_fmt(args);
     line.buf[line.len] = b'\n';
-    sink::write_line(Severity::Notice, &line.buf[..=line.len], 0);
+    line.len += 1;
+    line
 }
 
 /// Prints a line to stdout (`--check`, `--help`) without panicking when the

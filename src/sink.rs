@@ -337,8 +337,9 @@ fn syslog_gone_notice(buf: &mut [u8], e: Errno, dropped: u64) -> usize {
     usize::try_from(c.position()).unwrap_or(0)
 }
 
-/// The descriptors log lines are written to with write(2) (a duplicate or
-/// reopening of stderr), for the seccomp rule that lets `write` reach only the log.
+/// The descriptor the sink writes stderr lines to with write(2) (a duplicate
+/// or reopening of stderr), for the seccomp rule that lets `write` reach only
+/// the log (the syslog socket is written with send, not write).
 pub fn raw_fd() -> Option<i32> {
     let guard = SINK.lock().unwrap_or_else(|e| e.into_inner());
     guard.as_ref().map(|s| s.fd.as_raw_fd())
