@@ -41,7 +41,13 @@ impl Body {
     /// offset), so nothing is kept in the scratch buffer between calls.
     /// Returns bytes sent, head first; body bytes sent advance the offset.
     /// `None`: the cache no longer holds the file lent (a stale loan).
-    pub fn send_with_head(&mut self, to: &Transport, head: &[u8], files: &FileCache, scratch: &mut [u8]) -> Option<Io> {
+    pub fn send_with_head(
+        &mut self,
+        to: &mut Transport,
+        head: &[u8],
+        files: &FileCache,
+        scratch: &mut [u8],
+    ) -> Option<Io> {
         let file = self.source.file(files)?;
         let io = Self::head_and_small_body(to, head, file, self.offset, self.end, scratch);
         if let Io::Done(n) = io {
@@ -50,7 +56,14 @@ impl Body {
         Some(io)
     }
 
-    fn head_and_small_body(to: &Transport, head: &[u8], file: &File, offset: u64, end: u64, scratch: &mut [u8]) -> Io {
+    fn head_and_small_body(
+        to: &mut Transport,
+        head: &[u8],
+        file: &File,
+        offset: u64,
+        end: u64,
+        scratch: &mut [u8],
+    ) -> Io {
         // Compared in u64: on a 32-bit board `head.len() + blen as usize` wraps for
         // a body just under 4 GiB, and the slice below would panic (abort).
         let room = scratch.len().saturating_sub(head.len()) as u64;
@@ -70,7 +83,7 @@ impl Body {
     /// Sends up to `SEND_CHUNK` bytes (one big download must not starve the
     /// other connections of the single thread). `Done(0)`: the file ended
     /// before the length announced (it shrank). `None`: a stale loan.
-    pub fn send_chunk(&mut self, to: &Transport, files: &FileCache, scratch: &mut [u8]) -> Option<Io> {
+    pub fn send_chunk(&mut self, to: &mut Transport, files: &FileCache, scratch: &mut [u8]) -> Option<Io> {
         let chunk = usize::try_from(self.end.saturating_sub(self.offset))
             .unwrap_or(usize::MAX)
             .min(SEND_CHUNK);

@@ -29,6 +29,30 @@ pub struct Args {
     #[argh(option)]
     pub listen: Vec<String>,
 
+    /// HTTPS address to listen on, ADDR:PORT, as --listen; repeatable; needs
+    /// --tls-cert and --tls-key (builds with the tls feature)
+    #[argh(option)]
+    pub listen_tls: Vec<String>,
+
+    /// certificate chain for HTTPS, PEM (ECDSA P-256 or RSA), server first; read
+    /// before the jail, refused inside the web root
+    #[argh(option)]
+    pub tls_cert: Option<String>,
+
+    /// private key for HTTPS, PEM (PKCS#8, SEC1 or PKCS#1); read before the jail,
+    /// refused inside the web root or when it does not match --tls-cert
+    #[argh(option)]
+    pub tls_key: Option<String>,
+
+    /// HTTPS connections at once (default and most: the build's, 32); each holds ~50 KiB
+    #[argh(option)]
+    pub max_tls_connections: Option<usize>,
+
+    /// answer plain-HTTP requests with 308 to the same host and target on the
+    /// first --listen-tls port (after the Host check, before any login)
+    #[argh(switch)]
+    pub redirect_https: bool,
+
     /// connection table size, at most the build's capacity (default: that capacity, 1024)
     #[argh(option)]
     pub max_connections: Option<usize>,

@@ -93,6 +93,8 @@ pub struct ServeConfig {
     /// `--error-page STATUS=/path`: (status, clean path beneath the root) whose
     /// file is the body of that error; the built-in text when it is missing.
     pub error_pages: Vec<(u16, Vec<u8>)>,
+    /// `--redirect-https`: plain-HTTP requests get 308 to HTTPS on this port.
+    pub redirect_https: Option<u16>,
 }
 
 /// Statuses `--error-page` may replace the body of: the ones a request for a
@@ -134,6 +136,7 @@ impl ServeConfig {
             hosts: HostPolicy::Listed(Vec::new()),
             proxy: ProxyConfig::none(),
             error_pages: Vec::new(),
+            redirect_https: None,
         }
     }
 }
@@ -201,6 +204,8 @@ pub struct Config {
     pub require_seccomp: bool,
     pub check: bool,
     pub listen: Vec<SocketAddr>,
+    /// HTTPS listeners, certificate and key, if `--listen-tls` is given.
+    pub tls: Option<TlsSetup>,
     pub log_level: log::LevelFilter,
     pub access_log: AccessLog,
     /// `--syslog`: the socket and facility; opened in main.rs before the jail.
@@ -213,6 +218,15 @@ pub struct Config {
 }
 
 /// Where `--syslog` sends lines.
+/// `--listen-tls` and what it needs; the files are read by `main` before the jail.
+#[derive(Debug)]
+pub struct TlsSetup {
+    pub listen: Vec<SocketAddr>,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub max_connections: usize,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyslogTo {
     pub socket: PathBuf,
@@ -242,6 +256,55 @@ fn syslog_to(on: bool, facility: Option<&str>, socket: Option<&str>) -> Result<O
     Ok(Some(SyslogTo {
         socket: PathBuf::from(socket),
         facility,
+    }))
+}
+
+/// `--listen-tls`, `--tls-cert`, `--tls-key`, `--max-tls-connections`: all or
+/// nothing, and the files outside the web root (a key inside it could be
+/// served, or read by an intruder inside the jail).
+fn tls_setup(args: &Args, listen: Vec<SocketAddr>, root: &std::path::Path) -> Result<Option<TlsSetup>, String> {
+    let given = !listen.is_empty() || args.tls_cert.is_some() || args.tls_key.is_some();
+    if !given {
+        return match args.max_tls_connections {
+            Some(_) => Err("--max-tls-connections needs --listen-tls".to_string()),
+            None => Ok(None),
+        };
+    }
+    if !cfg!(feature = "tls") {
+        return Err(
+            "--listen-tls, --tls-cert, --tls-key: this warden was built without HTTPS (cargo feature tls)".to_string(),
+        );
+    }
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        return Err("--listen-tls needs --tls-cert and --tls-key".to_string());
+    };
+    if listen.is_empty() {
+        return Err("--tls-cert and --tls-key need --listen-tls".to_string());
+    }
+    let mut files = Vec::with_capacity(2);
+    for (flag, path) in [("tls-cert", cert), ("tls-key", key)] {
+        let real = std::fs::canonicalize(path).map_err(|e| format!("--{flag} {path}: {e}"))?;
+        if real.starts_with(root) {
+            return Err(format!(
+                "--{flag} {path}: inside the web root, where it could be served; keep it outside (e.g. /etc/warden)"
+            ));
+        }
+        files.push(real);
+    }
+    let max = args.max_tls_connections.unwrap_or(crate::limits::TLS_CONNECTIONS);
+    if !(1..=crate::limits::TLS_CONNECTIONS).contains(&max) {
+        return Err(format!(
+            "--max-tls-connections must be 1 to {}",
+            crate::limits::TLS_CONNECTIONS
+        ));
+    }
+    let key = files.pop().unwrap_or_default();
+    let cert = files.pop().unwrap_or_default();
+    Ok(Some(TlsSetup {
+        listen,
+        cert,
+        key,
+        max_connections: max,
     }))
 }
 
@@ -279,25 +342,47 @@ impl Config {
             }
             error_pages.push((status, path));
         }
-        let mut listen = Vec::new();
-        for l in if args.listen.is_empty() {
+        // The default address only when no listener at all is given (an
+        // HTTPS-only device gives just --listen-tls).
+        let plain = if args.listen.is_empty() && args.listen_tls.is_empty() {
             vec![String::from(DEFAULT_LISTEN)]
         } else {
-            args.listen
-        } {
-            let addr: SocketAddr = l
-                .parse()
-                .map_err(|_| format!("--listen {l}: not an ADDR:PORT (IPv6 as [::1]:8080)"))?;
-            // Port 0 twice is two listeners on two free ports; any other
-            // address twice is a mistake (the second bind would fail as in use).
-            if addr.port() != 0 && listen.contains(&addr) {
-                return Err(format!("--listen {addr} is given twice"));
+            args.listen.clone()
+        };
+        // Both lists together: `(address, HTTPS)`.
+        let mut all: Vec<(SocketAddr, bool)> = Vec::new();
+        for (flag, list, tls) in [("listen", &plain, false), ("listen-tls", &args.listen_tls, true)] {
+            for l in list {
+                let addr: SocketAddr = l
+                    .parse()
+                    .map_err(|_| format!("--{flag} {l}: not an ADDR:PORT (IPv6 as [::1]:8080)"))?;
+                // Port 0 twice is two listeners on two free ports; any other
+                // address twice is a mistake (the second bind would fail as in use).
+                if addr.port() != 0 && all.iter().any(|(a, _)| *a == addr) {
+                    return Err(format!("--{flag} {addr} is given twice"));
+                }
+                all.push((addr, tls));
             }
-            listen.push(addr);
         }
-        if listen.len() > MAX_LISTENERS {
-            return Err(format!("at most {MAX_LISTENERS} --listen addresses"));
+        let listen: Vec<SocketAddr> = all.iter().filter(|(_, tls)| !tls).map(|(a, _)| *a).collect();
+        let listen_tls: Vec<SocketAddr> = all.iter().filter(|(_, tls)| *tls).map(|(a, _)| *a).collect();
+        if listen.len() + listen_tls.len() > MAX_LISTENERS {
+            return Err(format!(
+                "at most {MAX_LISTENERS} --listen and --listen-tls addresses in all"
+            ));
         }
+        let tls = tls_setup(&args, listen_tls, &root)?;
+        let redirect_https = match (&tls, args.redirect_https) {
+            (_, false) => None,
+            (None, true) => return Err("--redirect-https needs --listen-tls".to_string()),
+            (Some(_), true) if listen.is_empty() => {
+                return Err("--redirect-https needs a plain --listen to redirect from".to_string());
+            }
+            (Some(t), true) => match t.listen[0].port() {
+                0 => return Err("--redirect-https: the first --listen-tls needs a fixed port, not 0".to_string()),
+                port => Some(port),
+            },
+        };
         let max_connections = args.max_connections.unwrap_or(MAX_CONNECTIONS);
         if !(1..=MAX_CONNECTIONS).contains(&max_connections) {
             return Err(format!("--max-connections must be 1 to {MAX_CONNECTIONS}"));
@@ -393,6 +478,7 @@ impl Config {
             require_seccomp: args.require_seccomp,
             check: args.check,
             listen,
+            tls,
             log_level: level,
             access_log: if args.quiet { AccessLog::Off } else { AccessLog::On },
             syslog: syslog_to(
@@ -416,6 +502,7 @@ impl Config {
                 hosts,
                 proxy,
                 error_pages,
+                redirect_https,
             },
             auth_file: args.auth_file.map(PathBuf::from),
             protect,

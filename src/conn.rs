@@ -190,7 +190,14 @@ pub struct Conn {
 
 impl Conn {
     /// A freshly accepted connection, waiting for its first request.
+    /// A TLS handshake must end, and the first request head arrive, within
+    /// the header timeout (a handshake is a head's first bytes).
     pub fn new(transport: Transport, peer: IpAddr, now: Instant, cfg: &ServeConfig) -> Conn {
+        let wait = if transport.is_handshaking() {
+            cfg.header_timeout
+        } else {
+            cfg.idle_timeout
+        };
         Conn {
             link: Link {
                 transport,
@@ -199,24 +206,46 @@ impl Conn {
                 served: 0,
                 upstream: None,
             },
-            state: State::Reading(Reading {
-                deadline: now + cfg.idle_timeout,
-            }),
+            state: State::Reading(Reading { deadline: now + wait }),
         }
     }
 
     /// The descriptor to poll: the client's, or the backend's while a
     /// proxied exchange waits for it.
     pub fn fd(&self) -> BorrowedFd<'_> {
+        match &self.link.upstream {
+            Some(up) if !self.polls_client() => up.sock.as_fd(),
+            _ => self.link.transport.fd(),
+        }
+    }
+
+    /// The transport holds bytes for the peer the socket did not take (TLS):
+    /// poll for POLLOUT as well, whatever the state waits for.
+    pub fn wants_write(&self) -> bool {
+        self.polls_client() && self.link.transport.wants_write()
+    }
+
+    /// Whether `fd` is the client's (not the backend's of a proxied exchange).
+    fn polls_client(&self) -> bool {
         let wait = match &self.state {
             State::Forwarding(f) => f.wait.0,
             State::Relaying(r) => r.wait.0,
             _ => Side::Client,
         };
-        match (wait, &self.link.upstream) {
-            (Side::Backend, Some(up)) => up.sock.as_fd(),
-            _ => self.link.transport.fd(),
-        }
+        wait == Side::Client || self.link.upstream.is_none()
+    }
+
+    /// Waiting to read from the client while the transport already holds
+    /// input (TLS plaintext decrypted ahead): run now, not after poll.
+    pub fn has_input(&self) -> bool {
+        let reads_client = match &self.state {
+            State::Reading(_) | State::Closing(_) => true,
+            State::Forwarding(Forwarding { wait, .. }) | State::Relaying(Relaying { wait, .. }) => {
+                *wait == (Side::Client, Want::Read)
+            }
+            State::Verifying(_) | State::Writing(_) | State::Sending(_) => false,
+        };
+        reads_client && self.link.transport.has_input()
     }
 
     /// Waiting for a password verification (the loop wakes it each turn).
@@ -251,6 +280,10 @@ impl Conn {
     /// `Closed` the caller ends the connection with `end`.
     pub fn on_ready(&mut self, bufs: SlotBufs<'_>, sh: &mut Services) -> Fate {
         let SlotBufs { small, resp, line } = bufs;
+        // Bytes the transport queued before (TLS records) go first.
+        if self.link.transport.flush() == Io::Closed {
+            return Fate::Closed;
+        }
         loop {
             let link = &mut self.link;
             let step = match &mut self.state {
@@ -337,8 +370,8 @@ impl Conn {
 
     /// Ends the connection, by itself or given up on (deadline, shutdown):
     /// logs a response cut short and gives back what it borrowed. The socket
-    /// closes as `self` drops. `line` is the slot's request-line buffer.
-    pub fn end(mut self, line: &[u8], sh: &mut Services) {
+    /// closes as the returned transport drops. `line` is the slot's request-line buffer.
+    pub fn end(mut self, line: &[u8], sh: &mut Services) -> Transport {
         let ex = match &self.state {
             State::Writing(w) => Some(w.ex),
             State::Sending(s) => Some(s.ex),
@@ -361,6 +394,8 @@ impl Conn {
         if let Some(up) = self.link.upstream.take() {
             sh.upstreams.give_back(up.chan);
         }
+        // The caller closes the socket, and gives a TLS buffer back.
+        self.link.transport
     }
 }
 
@@ -383,7 +418,7 @@ impl Reading {
                 return Step::Close;
             }
             let first = link.input.is_empty();
-            match link.input.recv(&link.transport, small, &mut sh.pool) {
+            match link.input.recv(&mut link.transport, small, &mut sh.pool) {
                 Io::Done(_) if first => self.deadline = sh.now + sh.cfg.header_timeout,
                 Io::Done(_) => {}
                 Io::WouldBlock => return Step::Wait,
@@ -453,17 +488,25 @@ fn plan_held(link: &mut Link, small: &[u8], resp: &mut [u8], line: &mut [u8], sh
         Ok(Parsed::Partial) => return Held::Partial,
         Err(e) => return Held::Invalid(e),
     };
-    // The access step comes first: a refused request opens no file.
+    // The access step comes first: a refused request opens no file. Over
+    // plain HTTP with --redirect-https, a request the Host guard passes goes
+    // to HTTPS before any login is asked for (no password in clear).
+    let mut to_https = None;
     let decision = match gate {
         Gate::Ask => match access::check(&req, &sh.cfg.hosts) {
+            Ok(()) if sh.cfg.redirect_https.is_some() && link.transport.is_plain() => {
+                to_https = sh.cfg.redirect_https;
+                Decision::Open
+            }
             Ok(()) => sh.logins.decide(&req, link.peer, sh.now),
             Err(e) => Decision::Refused(e),
         },
         Gate::Verified(true) => Decision::Granted,
         Gate::Verified(false) => Decision::Refused(HttpError::Unauthorized),
     };
-    let routed = match decision {
-        Decision::Open | Decision::Granted => match proxied(&req, &sh.cfg) {
+    let routed = match (decision, to_https) {
+        (_, Some(port)) => route::to_https(&req, port),
+        (Decision::Open | Decision::Granted, None) => match proxied(&req, &sh.cfg) {
             Some((addr, limit)) => match start_proxy(
                 link,
                 &req,
@@ -477,8 +520,8 @@ fn plan_held(link: &mut Link, small: &[u8], resp: &mut [u8], line: &mut [u8], sh
             },
             None => route::resolve(&req, sh.root.as_fd(), &sh.cfg, &mut sh.files, sh.now),
         },
-        Decision::Refused(e) => route::refused(&req, e),
-        Decision::Verify(ticket) => return Held::Verify(ticket),
+        (Decision::Refused(e), None) => route::refused(&req, e),
+        (Decision::Verify(ticket), None) => return Held::Verify(ticket),
     };
     let routed = if sh.cfg.error_pages.is_empty() {
         routed
@@ -626,7 +669,7 @@ impl Forwarding {
             return Step::Close;
         };
         let buf = sh.upstreams.buf_mut(&up.chan);
-        match self.fwd.step(&link.transport, &up.sock, buf) {
+        match self.fwd.step(&mut link.transport, &up.sock, buf) {
             Forwarded::Wait(side, want) => {
                 self.wait = (side, want);
                 self.deadline = sh.now + wait_limit(side, &sh.cfg);
@@ -677,7 +720,7 @@ impl Relaying {
             return Step::Close;
         };
         let buf = sh.upstreams.buf_mut(&up.chan);
-        let progress = self.relay.step(&link.transport, &up.sock, buf);
+        let progress = self.relay.step(&mut link.transport, &up.sock, buf);
         self.ex.log.sent = self.relay.body_sent;
         match progress {
             Relayed::Wait(side, want) => {
@@ -743,7 +786,9 @@ impl Writing {
     fn write(&mut self, link: &mut Link, resp: &[u8], line: &[u8], sh: &mut Services) -> Step {
         let len = self.ex.len;
         let io = match self.body.as_mut() {
-            Some(b) if self.sent == 0 => b.send_with_head(&link.transport, &resp[..len], &sh.files, &mut sh.scratch),
+            Some(b) if self.sent == 0 => {
+                b.send_with_head(&mut link.transport, &resp[..len], &sh.files, &mut sh.scratch)
+            }
             Some(_) => Some(link.transport.send(&resp[self.sent..len], Segment::More)),
             None => Some(link.transport.send(&resp[self.sent..len], Segment::Last)),
         };
@@ -776,7 +821,7 @@ impl Writing {
 
 impl Sending {
     fn send(&mut self, link: &mut Link, line: &[u8], sh: &mut Services) -> Step {
-        match self.body.send_chunk(&link.transport, &sh.files, &mut sh.scratch) {
+        match self.body.send_chunk(&mut link.transport, &sh.files, &mut sh.scratch) {
             // The file ended before the length we announced: it shrank. The
             // response cannot be completed; close instead of spinning.
             Some(Io::Done(0)) => Step::Close,
@@ -823,7 +868,7 @@ fn finish(ex: Exchange, link: &mut Link, line: &[u8], sh: &mut Services) -> Step
 }
 
 /// `Closing`: reads and drops whatever the client still sends.
-fn drain(link: &Link, small: &mut [u8]) -> Step {
+fn drain(link: &mut Link, small: &mut [u8]) -> Step {
     loop {
         match link.transport.recv(small) {
             Io::Done(_) => continue,

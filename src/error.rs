@@ -143,6 +143,7 @@ pub fn reason(status: u16) -> &'static str {
         200 => "OK",
         206 => "Partial Content",
         301 => "Moved Permanently",
+        308 => "Permanent Redirect",
         304 => "Not Modified",
         400 => "Bad Request",
         401 => "Unauthorized",

@@ -93,7 +93,7 @@ impl InputBuf {
     }
 
     /// Receives what fits after the bytes held.
-    pub fn recv(&mut self, from: &Transport, small: &mut [u8], pool: &mut LargePool) -> Io {
+    pub fn recv(&mut self, from: &mut Transport, small: &mut [u8], pool: &mut LargePool) -> Io {
         let buf = match self.large {
             Some(i) => pool.get_mut(i),
             None => small,

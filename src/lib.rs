@@ -74,5 +74,7 @@ pub mod server;
 pub mod services;
 pub mod sink;
 pub mod syslog;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod transport;
 pub mod version;

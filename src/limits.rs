@@ -300,3 +300,28 @@ const _: () = assert!(
 const _: () = assert!(MAX_PROXIED <= 4096, "WARDEN_MAX_PROXIED: 0 (no proxy) to 4096");
 const _: () = assert!(SEND_CHUNK >= 4096, "WARDEN_SEND_CHUNK: at least 4096");
 const _: () = assert!(FILE_CACHE_ENTRIES <= 1024, "WARDEN_FILE_CACHE_ENTRIES: 0 (off) to 1024");
+
+/// TLS connections at once, at most (`--max-tls-connections`, default this). Each
+/// one holds `TLS_BUF_LEN` bytes (~50 KiB) while open, made when first needed and
+/// kept for the next one, plus rustls's own state (~2 KiB after the handshake).
+/// A router's admin UI: a browser opens up to 6; 32 leaves room for several.
+pub const TLS_CONNECTIONS: usize = build_usize(option_env!("WARDEN_TLS_CONNECTIONS"), 32);
+
+/// Received ciphertext: one whole record of the largest size a peer may send
+/// (5-byte header + 2^14 + 2048, TLS 1.2's limit, RFC 5246 §6.2.3).
+pub const TLS_IN_CAP: usize = 5 + 16384 + 2048;
+
+/// Decrypted plaintext waiting for the connection: one record's (2^14).
+pub const TLS_PLAIN_CAP: usize = 16384;
+
+/// Ciphertext waiting for the socket: one full record with the largest
+/// overhead of the suites offered (TLS 1.2 GCM: 5 + 8 + 16) and room for an
+/// alert behind it; also any one handshake record.
+pub const TLS_OUT_CAP: usize = 16384 + 512;
+
+/// Largest `--tls-cert` or `--tls-key` file read: a chain of a few
+/// certificates is 2-8 KiB of PEM.
+pub const TLS_MAX_PEM: u64 = 64 * 1024;
+
+/// A TLS connection's whole buffer.
+pub const TLS_BUF_LEN: usize = TLS_IN_CAP + TLS_PLAIN_CAP + TLS_OUT_CAP;

@@ -191,7 +191,9 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
     .map_err(|e| Fatal(format!("--root {}: {e}", Escaped(cfg.root.as_os_str().as_bytes()))))?;
 
     check_error_pages(&cfg, &root)?;
-    let listeners = bind_listeners(&cfg)?;
+    let (listeners, tls_listeners) = bind_listeners(&cfg)?;
+    #[cfg(feature = "tls")]
+    let tls = load_tls(&cfg)?;
 
     let stop = stop_signals()?;
     cfg.serve.max_connections = fit_descriptor_limit(cfg.serve.max_connections);
@@ -316,14 +318,15 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
         Escaped(cfg.root.as_os_str().as_bytes()),
         cfg.serve.max_connections
     );
-    Ok(Some(Server::new(
-        cfg.serve,
-        root,
-        listeners,
-        stop,
-        cfg.access_log,
-        logins,
-    )))
+    let server = Server::new(cfg.serve, root, listeners, stop, cfg.access_log, logins);
+    #[cfg(feature = "tls")]
+    let server = match tls {
+        Some(tls) => server.with_tls(tls_listeners, tls),
+        None => server,
+    };
+    #[cfg(not(feature = "tls"))]
+    drop(tls_listeners);
+    Ok(Some(server))
 }
 
 /// `--auth-file` and `--protect` into the login tables (or none).
@@ -422,10 +425,18 @@ fn check_error_pages(cfg: &Config, root: &OwnedFd) -> Result<(), Fatal> {
 /// down (and procd from giving up after its retries); unless
 /// `--require-all-listeners`, or no listener is left. Anything else (in use,
 /// permission) is fatal.
-fn bind_listeners(cfg: &Config) -> Result<Vec<std::net::TcpListener>, Fatal> {
+/// Returns the plain listeners, then the HTTPS ones (`--listen-tls`).
+fn bind_listeners(cfg: &Config) -> Result<(Vec<std::net::TcpListener>, Vec<std::net::TcpListener>), Fatal> {
+    let tls_addrs = cfg.tls.as_ref().map_or(&[][..], |t| &t.listen[..]);
     let mut listeners = Vec::with_capacity(cfg.listen.len());
+    let mut tls_listeners = Vec::with_capacity(tls_addrs.len());
     let mut skipped = Vec::new();
-    for addr in &cfg.listen {
+    let all = cfg
+        .listen
+        .iter()
+        .map(|a| (a, false))
+        .chain(tls_addrs.iter().map(|a| (a, true)));
+    for (addr, tls) in all {
         let l = match listen::bind(*addr) {
             Ok(l) => l,
             Err(e) => {
@@ -444,18 +455,63 @@ fn bind_listeners(cfg: &Config) -> Result<Vec<std::net::TcpListener>, Fatal> {
             }
         };
         let bound = l.local_addr().map_err(|e| Fatal(format!("{addr}: {e}")))?;
-        listeners.push(l);
         // Printed, not logged: scripts and tests read the real port from here.
-        logger::announce(format_args!("listening on http://{bound}"));
+        if tls {
+            tls_listeners.push(l);
+            logger::announce(format_args!("listening on https://{bound}"));
+        } else {
+            listeners.push(l);
+            logger::announce(format_args!("listening on http://{bound}"));
+        }
     }
-    if listeners.is_empty() {
+    if listeners.is_empty() && tls_listeners.is_empty() {
         let why: Vec<String> = skipped.iter().map(|(a, e)| format!("{a}: {e}")).collect();
         return Err(Fatal(format!("no listener could be bound ({})", why.join("; "))));
     }
     for (addr, e) in skipped {
         log::warn!("not listening on {addr}: {e}; skipped (--require-all-listeners makes this fatal)");
     }
-    Ok(listeners)
+    Ok((listeners, tls_listeners))
+}
+
+/// `--tls-cert` and `--tls-key`, read now (the jail hides them) into the TLS
+/// configuration; the key stays in memory only. A key that does not match
+/// the certificate is refused here, not at the first handshake.
+#[cfg(feature = "tls")]
+fn load_tls(cfg: &Config) -> Result<Option<warden::tls::Tls>, Fatal> {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(setup) = &cfg.tls else { return Ok(None) };
+    let shown = |p: &Path| Escaped(p.as_os_str().as_bytes()).to_string();
+    let read = |flag: &str, p: &Path| {
+        // Bounded: a certificate chain or key is a few KiB.
+        let meta = std::fs::metadata(p).map_err(|e| Fatal(format!("--{flag} {}: {e}", shown(p))))?;
+        if meta.len() > warden::limits::TLS_MAX_PEM {
+            let max = warden::limits::TLS_MAX_PEM;
+            return Err(Fatal(format!("--{flag} {}: larger than {max} bytes", shown(p))));
+        }
+        std::fs::read(p)
+            .map(|bytes| (bytes, meta.permissions().mode()))
+            .map_err(|e| Fatal(format!("--{flag} {}: {e}", shown(p))))
+    };
+    let (chain, _) = read("tls-cert", &setup.cert)?;
+    let (key, mode) = read("tls-key", &setup.key)?;
+    if mode & 0o077 != 0 {
+        log::warn!(
+            "--tls-key {}: readable or writable by group or others (mode {:o}); chmod 600 it",
+            shown(&setup.key),
+            mode & 0o777
+        );
+    }
+    let (tls, summary) = warden::tls::Tls::new(&chain, &key, setup.max_connections)
+        .map_err(|e| Fatal(format!("--tls-cert/--tls-key: {e}")))?;
+    log::info!(
+        "HTTPS: {} certificate(s), {} key, TLS 1.3 and 1.2, ALPN http/1.1, up to {} connections of {} KiB each",
+        summary.certificates,
+        summary.key,
+        tls.cap(),
+        warden::limits::TLS_BUF_LEN / 1024
+    );
+    Ok(Some(tls))
 }
 
 /// SIGTERM and SIGINT (stop), SIGHUP (logged: nothing to reload; its default

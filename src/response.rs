@@ -170,6 +170,9 @@ pub enum Answer<'r, 'b> {
     File(&'r Request<'b>, Representation),
     /// A directory asked for without its slash.
     AddSlash(&'r Request<'b>),
+    /// A plain-HTTP request sent to the same host and target over HTTPS on
+    /// this port (`--redirect-https`).
+    ToHttps(&'r Request<'b>, u16),
     /// A refusal, for a request that parsed or for bytes that did not.
     Error(HttpError, Reply),
     /// A refusal whose body is a file of the web root (`--error-page`).
@@ -183,7 +186,7 @@ pub enum Answer<'r, 'b> {
 pub fn plan(buf: &mut [u8], answer: Answer<'_, '_>, common: &Common<'_>) -> Plan {
     let mut c = *common;
     let reply = match &answer {
-        Answer::File(req, _) | Answer::AddSlash(req) => Reply::to(req.method),
+        Answer::File(req, _) | Answer::AddSlash(req) | Answer::ToHttps(req, _) => Reply::to(req.method),
         Answer::Error(e, reply) | Answer::ErrorPage(e, reply, _) => {
             if e.closes_connection() {
                 c.connection = Connection::Close;
@@ -194,6 +197,7 @@ pub fn plan(buf: &mut [u8], answer: Answer<'_, '_>, common: &Common<'_>) -> Plan
     let planned = match answer {
         Answer::File(req, rep) => file(buf, req, &rep, &c),
         Answer::AddSlash(req) => add_slash(buf, req, &c),
+        Answer::ToHttps(req, port) => to_https(buf, req, port, &c),
         Answer::Error(e, reply) => Some(error(buf, e, reply, &c)),
         Answer::ErrorPage(e, reply, rep) => error_page(buf, e, reply, &rep, &c),
     };
@@ -379,22 +383,55 @@ fn error_headers(w: &mut HeadWriter<'_>, err: HttpError) {
     }
 }
 
+/// 308 (RFC 9110 §15.4.9: the method and body stay) to `https://HOST[:PORT]`
+/// and the target as sent. HOST is the request's, which the Host guard has
+/// passed and the parser checked (reg-name or IP-literal characters only, so
+/// nothing can end the header line). No Host (HTTP/1.0): 400, there is no
+/// name to send the browser to.
+fn to_https(buf: &mut [u8], req: &Request<'_>, port: u16, c: &Common<'_>) -> Option<Plan> {
+    let Some(host) = req.host else {
+        return Some(error(buf, HttpError::BadRequest, Reply::to(req.method), c));
+    };
+    redirect(buf, 308, req.query, c, |w| {
+        w.put(b"https://").put(host);
+        if port != 443 {
+            w.put(b":").num(u64::from(port));
+        }
+        w.put(req.path);
+    })
+}
+
 /// 301 to the same path with a slash (RFC 9110 §15.4.2), relative so it is
 /// never built from Host: `./NAME/` (the `./` keeps a `:` in NAME from reading
 /// as a scheme, RFC 3986 §4.2), query kept.
 fn add_slash(buf: &mut [u8], req: &Request<'_>, c: &Common<'_>) -> Option<Plan> {
     let name = req.path.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+    redirect(buf, 301, req.query, c, |w| {
+        w.put(b"./").put(name).put(b"/");
+    })
+}
+
+/// A redirect without a body: `location` writes the Location value up to
+/// the query, which follows it unchanged.
+fn redirect(
+    buf: &mut [u8],
+    status: u16,
+    query: Option<&[u8]>,
+    c: &Common<'_>,
+    location: impl FnOnce(&mut HeadWriter<'_>),
+) -> Option<Plan> {
     let mut w = HeadWriter::new(buf);
-    start(&mut w, 301, c);
-    w.put(b"Location: ./").put(name).put(b"/");
-    if let Some(q) = req.query {
+    start(&mut w, status, c);
+    w.put(b"Location: ");
+    location(&mut w);
+    if let Some(q) = query {
         w.put(b"?").put(q);
     }
     w.put(b"\r\n");
     w.header_num(b"Content-Length", 0);
     w.put(b"\r\n");
     w.finish().map(|len| Plan {
-        status: 301,
+        status,
         len,
         body: None,
         inline_body: 0,

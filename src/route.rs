@@ -100,6 +100,14 @@ pub fn refused<'r, 'b>(req: &'r Request<'b>, e: HttpError) -> Routed<'r, 'b> {
     }
 }
 
+/// `--redirect-https`: the request goes to HTTPS on `port` instead.
+pub fn to_https<'r, 'b>(req: &'r Request<'b>, port: u16) -> Routed<'r, 'b> {
+    Routed {
+        answer: Answer::ToHttps(req, port),
+        source: None,
+    }
+}
+
 /// A refusal with an `--error-page` for its status gets that file as its body,
 /// found like any file (through the cache, beneath the root, no `.gz`); when
 /// the file is missing, or anything else fails, the built-in text stays.

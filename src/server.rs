@@ -51,6 +51,14 @@ pub struct Server {
     accept_paused_until: Instant,
     /// Set when shutdown began: the time by which the loop ends regardless.
     drain_deadline: Option<Instant>,
+    /// Listeners from this index on are HTTPS (`--listen-tls`).
+    first_tls: usize,
+    /// The TLS configuration and buffers, with `--listen-tls`.
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::Tls>,
+    /// Some connection holds input its transport decrypted ahead: the next
+    /// poll does not sleep, and that connection runs whatever poll says.
+    input_waiting: bool,
 }
 
 /// Why a connection's state machine runs.
@@ -95,10 +103,24 @@ impl Server {
             poll_slots: Vec::with_capacity(slots),
             accept_paused_until: now,
             drain_deadline: None,
+            first_tls: listeners.len(),
+            #[cfg(feature = "tls")]
+            tls: None,
+            input_waiting: false,
             listeners,
             stop,
             reserve,
         }
+    }
+
+    /// Adds HTTPS listeners and the TLS configuration their connections use.
+    #[cfg(feature = "tls")]
+    pub fn with_tls(mut self, listeners: Vec<TcpListener>, tls: crate::tls::Tls) -> Server {
+        self.pollfds.reserve_exact(listeners.len());
+        self.first_tls = self.listeners.len();
+        self.listeners.extend(listeners);
+        self.tls = Some(tls);
+        self
     }
 
     /// Connections open now.
@@ -154,7 +176,7 @@ impl Server {
                     _ => return Err(err),
                 }
             }
-            ready = n > 0;
+            ready = n > 0 || self.input_waiting;
         }
     }
 
@@ -178,21 +200,27 @@ impl Server {
             let fd = if accepting { l.as_raw_fd() } else { -1 };
             self.pollfds.push(entry(fd, libc::POLLIN));
         }
+        self.input_waiting = false;
         for (slot, conn) in self.conns.iter().enumerate() {
             if let Some(conn) = conn {
                 let (interest, deadline) = conn.interest();
-                let events = match interest {
+                let mut events = match interest {
                     Interest::Read => libc::POLLIN,
                     Interest::Write => libc::POLLOUT,
                     Interest::Nothing => 0,
                 };
+                if conn.wants_write() {
+                    events |= libc::POLLOUT;
+                }
+                self.input_waiting |= conn.has_input();
                 self.pollfds.push(entry(conn.fd().as_raw_fd(), events));
                 self.poll_slots.push(slot);
                 next = next.min(deadline);
             }
         }
-        if self.services.logins.in_progress() {
-            // A verification advances a slice per turn: poll without sleeping.
+        if self.services.logins.in_progress() || self.input_waiting {
+            // A verification advances a slice per turn, and input held by a
+            // transport needs no wake-up: poll without sleeping.
             return 0;
         }
         if next == Instant::NEVER {
@@ -223,10 +251,11 @@ impl Server {
             }
         }
         for k in 0..self.poll_slots.len() {
-            if self.pollfds[fixed + k].revents == 0 {
+            let slot = self.poll_slots[k];
+            let held = self.input_waiting && self.conns[slot].as_ref().is_some_and(Conn::has_input);
+            if self.pollfds[fixed + k].revents == 0 && !held {
                 continue;
             }
-            let slot = self.poll_slots[k];
             self.drive(slot, Wake::Ready);
         }
     }
@@ -255,7 +284,13 @@ impl Server {
     /// what it had in flight and gives back what it borrowed; the slot is free.
     fn close(&mut self, slot: usize) {
         if let Some(conn) = self.conns[slot].take() {
-            conn.end(self.line.get(slot), &mut self.services);
+            let transport = conn.end(self.line.get(slot), &mut self.services);
+            #[cfg(feature = "tls")]
+            if let (Transport::Tls(stream), Some(tls)) = (transport, self.tls.as_mut()) {
+                tls.give_back(*stream);
+            }
+            #[cfg(not(feature = "tls"))]
+            drop(transport);
             self.free.push(slot);
         }
     }
@@ -291,13 +326,18 @@ impl Server {
             match self.reserve.accept(&self.listeners[i]) {
                 Accepted::Stream(stream, peer) => match self.take_slot() {
                     Some(slot) => {
-                        let transport = Transport::Plain(stream);
+                        let Some(transport) = self.transport(i, stream) else {
+                            self.free.push(slot);
+                            continue;
+                        };
                         self.conns[slot] = Some(Conn::new(transport, peer, now, &self.services.cfg));
                         // The request often arrives with the handshake: try it now,
                         // in a turn of its own (filecache.rs: it may postdate poll).
                         self.services.files.new_turn();
                         self.drive(slot, Wake::Ready);
                     }
+                    // HTTPS: nothing can be said before a handshake; just close.
+                    None if i >= self.first_tls => drop(stream),
                     None => self.refuse(stream),
                 },
                 Accepted::Empty => return,
@@ -310,6 +350,24 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// The transport for a connection accepted on listener `i`; `None` when
+    /// every TLS buffer is in use (the socket closes: no 503 can be said
+    /// before a handshake).
+    fn transport(&mut self, i: usize, stream: TcpStream) -> Option<Transport> {
+        if i < self.first_tls {
+            return Some(Transport::Plain(stream));
+        }
+        #[cfg(feature = "tls")]
+        if let Some(tls) = self.tls.as_mut() {
+            let stream = tls.accept(stream);
+            if stream.is_none() {
+                log::debug!("all {} TLS connections in use: closing a new one", tls.cap());
+            }
+            return stream.map(|s| Transport::Tls(Box::new(s)));
+        }
+        None
     }
 
     /// The table is full: answer 503 with Retry-After and close, without a slot.

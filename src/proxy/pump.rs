@@ -96,7 +96,7 @@ impl Forward {
         wait == Side::Backend
     }
 
-    pub fn step(&mut self, client: &Transport, backend: &TcpStream, buf: &mut [u8]) -> Forwarded {
+    pub fn step(&mut self, client: &mut Transport, backend: &TcpStream, buf: &mut [u8]) -> Forwarded {
         loop {
             match self.phase {
                 Phase::Sending if self.sent < self.fill => {
@@ -231,7 +231,7 @@ impl Relay {
         })
     }
 
-    pub fn step(&mut self, client: &Transport, backend: &TcpStream, buf: &mut [u8]) -> Relayed {
+    pub fn step(&mut self, client: &mut Transport, backend: &TcpStream, buf: &mut [u8]) -> Relayed {
         loop {
             if self.start < self.end {
                 match client.send(&buf[self.start..self.end], Segment::Last) {
