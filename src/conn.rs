@@ -28,7 +28,7 @@ use crate::path;
 use crate::proxy::head::{self as proxy_head, Framing};
 use crate::proxy::pump::{Forward, Forwarded, Relay, Relayed, Side, Want};
 use crate::proxy::{self, Upstream};
-use crate::request::{self, Method, Parsed, Request, Version};
+use crate::request::{self, BodyFraming, Method, Parsed, Request, Version};
 use crate::response::{self, Answer, Common, Connection, Plan, Reply};
 use crate::route;
 use crate::services::Services;
@@ -390,6 +390,12 @@ impl Conn {
         if let Some(ex) = ex {
             write_log(self.link.peer, ex.log, line, sh);
         }
+        // Between requests (idle timeout, shutdown, the peer's own close): TLS
+        // says close_notify (RFC 8446 §6.1), best effort. Never mid-response,
+        // where it would make a cut-off body look complete.
+        if self.is_idle() {
+            self.link.transport.shutdown_write();
+        }
         self.link.input.release(&mut sh.pool);
         if let Some(up) = self.link.upstream.take() {
             sh.upstreams.give_back(up.chan);
@@ -533,7 +539,10 @@ fn plan_held(link: &mut Link, small: &[u8], resp: &mut [u8], line: &mut [u8], sh
     // the connection.
     let keep_rest = link.input.rest_fits(head_len, small);
     link.served += 1;
-    let persist = req.keep_alive && keep_rest && link.served < MAX_REQUESTS_PER_CONNECTION;
+    // A redirected request's body is not read (RFC 9112 §6.3: it would be
+    // taken for the next request): the connection ends after the 308.
+    let body_unread = to_https.is_some() && !matches!(req.body, BodyFraming::None | BodyFraming::Length(0));
+    let persist = req.keep_alive && keep_rest && link.served < MAX_REQUESTS_PER_CONNECTION && !body_unread;
     let common = Common {
         date: &sh.date.imf,
         connection: if persist && !sh.draining {

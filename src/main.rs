@@ -191,9 +191,11 @@ fn start(args: cli::Args, early: Early) -> Result<Option<Server>, Stop> {
     .map_err(|e| Fatal(format!("--root {}: {e}", Escaped(cfg.root.as_os_str().as_bytes()))))?;
 
     check_error_pages(&cfg, &root)?;
-    let (listeners, tls_listeners) = bind_listeners(&cfg)?;
+    // The certificate and key before any listener is announced: a refused
+    // pair must be the only thing said (scripts wait for "listening on").
     #[cfg(feature = "tls")]
     let tls = load_tls(&cfg)?;
+    let (listeners, tls_listeners) = bind_listeners(&cfg)?;
 
     let stop = stop_signals()?;
     cfg.serve.max_connections = fit_descriptor_limit(cfg.serve.max_connections);

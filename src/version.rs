@@ -24,11 +24,20 @@ pub fn text() -> String {
         "warden {version}{git}\n\
          target: {target}\n\
          board profile: {board}\n\
-         built in: logins ($6$/$5$ SHA-crypt, bcrypt), reverse proxy, Landlock, seccomp allowlist ({seccomp}); no TLS\n\
+         built in: logins ($6$/$5$ SHA-crypt, bcrypt), reverse proxy, Landlock, seccomp allowlist ({seccomp}); {tls}\n\
          capacities: {conns} connections, {small} B head buffer per connection, {large_n} large head buffers of {large} B, \
          {files} cached files, {proxied} proxied requests of {proxy_buf} B, {chunk} B per sendfile call\n\
          defaults: root {root}, listen {listen}, user {user}",
         version = env!("CARGO_PKG_VERSION"),
+        tls = if cfg!(feature = "tls") {
+            format!(
+                "TLS (rustls, ring; TLS 1.3 and 1.2; up to {} connections of {} B)",
+                crate::limits::TLS_CONNECTIONS,
+                crate::limits::TLS_BUF_LEN
+            )
+        } else {
+            "no TLS (built without the tls feature)".to_string()
+        },
         target = env!("WARDEN_BUILD_TARGET"),
         board = BOARD.unwrap_or("none (a plain cargo build)"),
         conns = MAX_CONNECTIONS,

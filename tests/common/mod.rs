@@ -4,6 +4,27 @@
 //!   directory outside of it (`outside/`), removed on drop. Every web root starts with
 //!   `health.txt` (contents [`HEALTH_BODY`]) so tests can check that the server still works.
 //! * [`Server`]: a running `warden` process bound to `127.0.0.1:0`, killed on drop.
+//! * HTTPS, the `WARDEN_TEST_TLS` switch (`tls_relay.rs`, `tls_relay.py`): with
+//!   `WARDEN_TEST_TLS=1` (TLS 1.3; `1.2` caps the version; unset, empty or `0`: off, the
+//!   harness exactly as without it) [`Server::start`] and [`Server::start_args`] start warden
+//!   with `--listen-tls 127.0.0.1:0 --tls-cert C --tls-key K` in place of the one
+//!   `--listen 127.0.0.1:0` (other flags kept), with a throwaway ECDSA P-256 certificate the
+//!   `openssl` tool makes once per test process in a directory of its own outside every web
+//!   root (key mode 600, removed at exit). A TLS-terminating relay (`tls_relay.py`, Python's
+//!   ssl, that is OpenSSL against warden's rustls) then listens on `127.0.0.1:0`, becomes
+//!   [`Server::addr`] (and `addrs`), and turns each plain connection into a TLS one to warden,
+//!   with half-closes, closes and resets carried across, so a test speaks plain HTTP/1.1 to
+//!   `addr` unchanged. Not switched (plain, with a `WARDEN_TEST_TLS: plain HTTP ...` line on
+//!   stderr): a test that chooses its own listeners (`--listen` other than one
+//!   `127.0.0.1:0`, or none), configures HTTPS itself, or gives `--max-connections` (a full
+//!   table is answered 503 on plain HTTP only; HTTPS closes, nothing can be said before a
+//!   handshake); and [`Server::start_cmd`] (a prepared command may hold what cannot be copied
+//!   into another). [`tls_enabled`] tells a test the switch is on; [`Server::is_tls`] whether
+//!   its server is behind the relay. Through the relay the server sees the relay's address as
+//!   the peer, at most `--max-tls-connections` (default 32) connections are open at once (a
+//!   new one past that is closed), and TCP-level timing (resets, the moment of a close) is the
+//!   relay's approximation of warden's; warden closing without close_notify reaches the
+//!   test as a clean FIN. On a test's failure the relay's diagnostics are printed too.
 //! * Raw client helpers: every socket gets a read/write timeout of [`IO_TIMEOUT`] so a server
 //!   bug never hangs the suite.
 //! * Skips: [`require`] is the only way a test skips, and fails instead under `CI=true`;
@@ -12,6 +33,7 @@
 
 pub mod backend;
 pub mod http1;
+mod tls_relay;
 
 use std::fmt;
 use std::io::{ErrorKind, Read, Write};
@@ -216,17 +238,24 @@ pub fn warden_bin() -> &'static str {
 pub struct Server {
     child: Child,
     exited: Option<ExitStatus>,
-    /// First listening address announced (the `127.0.0.1:0` listener).
+    /// First listening address announced (the `127.0.0.1:0` listener); under
+    /// `WARDEN_TEST_TLS`, the relay's (plain HTTP to it, HTTPS from it to warden).
     pub addr: SocketAddr,
-    /// Every announced listening address, in announcement order.
+    /// Every announced `http://` listening address, in announcement order; under
+    /// `WARDEN_TEST_TLS`, the relay's alone.
     pub addrs: Vec<SocketAddr>,
+    /// Every announced `https://` listening address (warden's own TLS listeners).
+    pub tls_addrs: Vec<SocketAddr>,
     log: Arc<Mutex<Vec<String>>>,
     reader: Option<JoinHandle<()>>,
+    /// The TLS-terminating relay in front of warden (`WARDEN_TEST_TLS`).
+    relay: Option<tls_relay::Relay>,
 }
 
 impl Server {
     /// Starts `warden --root ROOT --listen 127.0.0.1:0 EXTRA...` and waits (at most 10 s) for the
-    /// `listening on http://` line of every `--listen` given.
+    /// `listening on` line of every `--listen` given (under `WARDEN_TEST_TLS`: HTTPS and the
+    /// relay, see the top of this file).
     pub fn start(root: impl AsRef<Path>, extra: &[&str]) -> Server {
         let mut args: Vec<String> = vec![
             "--root".into(),
@@ -238,18 +267,49 @@ impl Server {
         Server::start_args(&args)
     }
 
-    /// Starts `warden ARGS...` verbatim.
+    /// Starts `warden ARGS...` verbatim; under `WARDEN_TEST_TLS` with its one
+    /// `--listen 127.0.0.1:0` turned into HTTPS behind the relay (see the top of this file).
     pub fn start_args(args: &[String]) -> Server {
+        let Some(version) = tls_relay::switch() else {
+            return Server::spawn(Server::command(args));
+        };
+        let args = match tls_relay::rewrite(args) {
+            Ok(a) => a,
+            Err(why) => {
+                eprintln!("WARDEN_TEST_TLS: plain HTTP for this server: {why}");
+                return Server::spawn(Server::command(args));
+            }
+        };
+        let mut s = Server::spawn(Server::command(&args));
+        let upstream = *s.tls_addrs.first().expect("an https:// listener announced");
+        let relay = tls_relay::Relay::start(upstream, version);
+        s.addr = relay.addr;
+        s.addrs = vec![relay.addr];
+        s.relay = Some(relay);
+        s
+    }
+
+    fn command(args: &[String]) -> Command {
         let mut cmd = Command::new(warden_bin());
         cmd.args(args);
-        Server::start_cmd(cmd)
+        cmd
     }
 
     /// Starts a prepared `warden` command (e.g. with `CommandExt::uid` set): stdin and stdout
     /// become null and stderr a pipe, as in [`Server::start_args`], which waits the same way.
-    pub fn start_cmd(mut cmd: Command) -> Server {
+    /// Plain HTTP whatever `WARDEN_TEST_TLS` says (the command is run as prepared).
+    pub fn start_cmd(cmd: Command) -> Server {
+        if tls_relay::switch().is_some() {
+            eprintln!("WARDEN_TEST_TLS: plain HTTP for this server: Server::start_cmd runs its command as prepared");
+        }
+        Server::spawn(cmd)
+    }
+
+    /// [`Server::start_cmd`] without the switch's note.
+    fn spawn(mut cmd: Command) -> Server {
         let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
-        let expected = args.iter().filter(|a| *a == "--listen").count().max(1);
+        let listens = |flag: &str| args.iter().filter(|a| *a == flag).count();
+        let expected = (listens("--listen") + listens("--listen-tls")).max(1);
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -278,18 +338,22 @@ impl Server {
 
         let deadline = Instant::now() + IO_TIMEOUT;
         let mut addrs = Vec::new();
-        while addrs.len() < expected {
+        let mut tls_addrs = Vec::new();
+        while addrs.len() + tls_addrs.len() < expected {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
-                    if let Some(pos) = line.find("listening on http://") {
-                        let rest = &line[pos + "listening on http://".len()..];
-                        let token = rest.split_whitespace().next().unwrap_or("");
-                        let token = token.trim_end_matches('/');
-                        let addr: SocketAddr = token
-                            .parse()
-                            .unwrap_or_else(|e| panic!("cannot parse listen address {token:?} in line {line:?}: {e}"));
-                        addrs.push(addr);
+                    for (scheme, list) in [("http://", &mut addrs), ("https://", &mut tls_addrs)] {
+                        let announced = format!("listening on {scheme}");
+                        if let Some(pos) = line.find(&announced) {
+                            let rest = &line[pos + announced.len()..];
+                            let token = rest.split_whitespace().next().unwrap_or("");
+                            let token = token.trim_end_matches('/');
+                            let addr: SocketAddr = token.parse().unwrap_or_else(|e| {
+                                panic!("cannot parse listen address {token:?} in line {line:?}: {e}")
+                            });
+                            list.push(addr);
+                        }
                     }
                 }
                 Err(e) => {
@@ -306,15 +370,46 @@ impl Server {
         Server {
             child,
             exited: None,
-            addr: addrs[0],
+            addr: addrs
+                .first()
+                .or(tls_addrs.first())
+                .copied()
+                .expect("a listener announced"),
             addrs,
+            tls_addrs,
             log,
             reader: Some(reader),
+            relay: None,
         }
     }
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// True when this server is reached through the TLS relay (`WARDEN_TEST_TLS`).
+    pub fn is_tls(&self) -> bool {
+        self.relay.is_some()
+    }
+
+    /// The relay's process id (`WARDEN_TEST_TLS`), for a test that must tell it apart.
+    pub fn relay_pid(&self) -> Option<u32> {
+        self.relay.as_ref().map(tls_relay::Relay::pid)
+    }
+
+    /// The relay's diagnostics (`tls_relay: ...` lines; empty without the relay). They are
+    /// printed when a test fails.
+    pub fn relay_log(&self) -> Vec<String> {
+        self.relay.as_ref().map(tls_relay::Relay::log_lines).unwrap_or_default()
+    }
+
+    /// Warden is gone: so is the relay's listener, as warden's would be.
+    fn exited_now(&mut self, st: ExitStatus) -> ExitStatus {
+        self.exited = Some(st);
+        if let Some(r) = self.relay.as_mut() {
+            r.stop_listening();
+        }
+        st
     }
 
     /// All stderr lines read so far.
@@ -358,8 +453,7 @@ impl Server {
         let deadline = Instant::now() + IO_TIMEOUT;
         loop {
             if let Some(st) = self.child.try_wait().expect("try_wait") {
-                self.exited = Some(st);
-                return Some(st);
+                return Some(self.exited_now(st));
             }
             if Instant::now() >= deadline {
                 return None;
@@ -395,7 +489,9 @@ impl Server {
             let _ = Command::new("kill").arg("-TERM").arg(self.pid().to_string()).status();
             if self.wait_exit().is_none() {
                 let _ = self.child.kill();
-                self.exited = self.child.wait().ok();
+                if let Ok(st) = self.child.wait() {
+                    self.exited_now(st);
+                }
             }
         }
         if let Some(h) = self.reader.take() {
@@ -509,15 +605,28 @@ pub struct CliOutcome {
 /// Runs `warden ARGS...` expecting it to exit within `IO_TIMEOUT` (killed and panics otherwise).
 /// Arguments may be any OS strings (non-UTF-8 included).
 pub fn run_cli<S: AsRef<std::ffi::OsStr> + fmt::Debug>(args: &[S]) -> CliOutcome {
-    let mut child = Command::new(warden_bin())
-        .args(args)
-        .stdin(Stdio::null())
+    let mut cmd = Command::new(warden_bin());
+    cmd.args(args);
+    run_to_exit(cmd, b"", IO_TIMEOUT)
+}
+
+/// Runs a prepared command with `input` on its stdin (then end of file), expecting it to
+/// exit within `timeout` (killed and panics otherwise); stdout and stderr are collected.
+pub fn run_to_exit(mut cmd: Command, input: &[u8], timeout: Duration) -> CliOutcome {
+    let shown = format!("{cmd:?}");
+    let mut child = cmd
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn warden");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
+        .unwrap_or_else(|e| panic!("spawn {shown}: {e}"));
+    let mut stdin = child.stdin.take().expect("stdin piped");
+    let input = input.to_vec();
+    let feeder = thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let mut out = child.stdout.take().expect("stdout piped");
+    let mut err = child.stderr.take().expect("stderr piped");
     let t_out = thread::spawn(move || {
         let mut v = Vec::new();
         let _ = out.read_to_end(&mut v);
@@ -528,7 +637,7 @@ pub fn run_cli<S: AsRef<std::ffi::OsStr> + fmt::Debug>(args: &[S]) -> CliOutcome
         let _ = err.read_to_end(&mut v);
         v
     });
-    let deadline = Instant::now() + IO_TIMEOUT;
+    let deadline = Instant::now() + timeout;
     let status = loop {
         if let Some(st) = child.try_wait().expect("try_wait") {
             break st;
@@ -538,12 +647,13 @@ pub fn run_cli<S: AsRef<std::ffi::OsStr> + fmt::Debug>(args: &[S]) -> CliOutcome
             let _ = child.wait();
             let e = t_err.join().unwrap_or_default();
             panic!(
-                "warden {args:?} did not exit within {IO_TIMEOUT:?}; stderr:\n{}",
+                "{shown} did not exit within {timeout:?}; stderr:\n{}",
                 String::from_utf8_lossy(&e)
             );
         }
-        thread::sleep(Duration::from_millis(20));
+        thread::sleep(Duration::from_millis(10));
     };
+    let _ = feeder.join();
     CliOutcome {
         status,
         stdout: String::from_utf8_lossy(&t_out.join().unwrap_or_default()).into_owned(),
@@ -1005,6 +1115,12 @@ pub fn parse_imf_fixdate(s: &str) -> Option<i64> {
 // ---------------------------------------------------------------------------------------------
 // Misc
 // ---------------------------------------------------------------------------------------------
+
+/// True when `WARDEN_TEST_TLS` is on: servers started by [`Server::start`] and
+/// [`Server::start_args`] serve HTTPS through the relay (see the top of this file).
+pub fn tls_enabled() -> bool {
+    tls_relay::switch().is_some()
+}
 
 /// True if an IPv6 loopback socket can be bound here.
 pub fn ipv6_loopback_available() -> bool {
