@@ -1,6 +1,8 @@
 //! Fixed memory: 500 connections each holding a partial request head may grow
-//! the server's RSS by at most 1 MiB, and the server stays one thread.
-//! (The numbers are printed for the README; only the budget is asserted.)
+//! the server's RSS by at most 1 MiB, and the server stays one thread; HTTPS
+//! connections cost their fixed buffer and rustls's state, and a second round
+//! of them costs nothing more. (The numbers are printed for the README; only
+//! the budgets are asserted.)
 
 mod common;
 
@@ -63,4 +65,106 @@ fn rss_growth_under_500_partial_heads_is_within_1_mib() {
         growth <= 1024,
         "RSS grew {growth} KiB under 500 partial heads (budget 1024 KiB)"
     );
+}
+
+/// Holds N TLS connections open (handshake and one request each), "ready" on
+/// stdout; on a line on stdin closes them, "closed"; twice over.
+#[cfg(feature = "tls")]
+const HOLDER: &str = r#"
+import socket, ssl, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+for _ in range(2):
+    conns = []
+    for _ in range(n):
+        c = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10))
+        c.sendall(b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        got = b""
+        while not got.endswith(b"hi\n"):
+            more = c.recv(4096)
+            assert more, "closed"
+            got += more
+        conns.append(c)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for c in conns:
+        c.close()
+    print("closed", flush=True)
+    sys.stdin.readline()
+"#;
+
+#[cfg(feature = "tls")]
+#[test]
+fn tls_connections_cost_their_buffers_and_a_second_round_nothing_more() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    const CONNS: usize = 32;
+    let root = WebRoot::new();
+    root.file("index.html", b"hi\n");
+    let (cert, key) = common::test_cert();
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let server = Server::start(
+        root.path(),
+        &[
+            "--quiet",
+            "--listen-tls",
+            "127.0.0.1:0",
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            key,
+            "--header-timeout",
+            "60",
+        ],
+    );
+    let port = server.tls_addrs[0].port();
+    let mut holder = Command::new("python3")
+        .args(["-c", HOLDER, &port.to_string(), &CONNS.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut to = holder.stdin.take().unwrap();
+    let mut from = BufReader::new(holder.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut step = |say: bool, want: &str| {
+        if say {
+            writeln!(to).unwrap();
+        }
+        line.clear();
+        from.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), want);
+        // Let the server finish the turn (closes, the last responses).
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let idle_rss = kib(&server, "VmRSS");
+    step(false, "ready");
+    let open_rss = kib(&server, "VmRSS");
+    step(true, "closed");
+    let closed_rss = kib(&server, "VmRSS");
+    step(true, "ready");
+    let again_rss = kib(&server, "VmRSS");
+    step(true, "closed");
+    writeln!(to).unwrap();
+    assert!(holder.wait().unwrap().success());
+    let per_conn = (open_rss.saturating_sub(idle_rss)) as f64 / CONNS as f64;
+    eprintln!(
+        "HTTPS: idle RSS {idle_rss} KiB; {CONNS} TLS connections open {open_rss} KiB ({per_conn:.1} KiB each); \
+         closed {closed_rss} KiB; {CONNS} again {again_rss} KiB"
+    );
+    // Each: its buffer (made on first use), rustls's state, the slot's own buffers.
+    let budget = CONNS as u64 * (warden::limits::TLS_BUF_LEN as u64 + 16 * 1024) / 1024;
+    assert!(
+        open_rss.saturating_sub(idle_rss) <= budget,
+        "{CONNS} TLS connections grew RSS by {} KiB (budget {budget} KiB)",
+        open_rss - idle_rss
+    );
+    // The buffers are reused: a second round costs (almost) nothing more.
+    assert!(
+        again_rss <= open_rss + 256,
+        "a second round of {CONNS} connections grew RSS from {open_rss} to {again_rss} KiB"
+    );
+    assert_eq!(server.thread_count(), 1);
 }

@@ -3,7 +3,9 @@
 // Starts the demo backend (boards/demo/backend) and warden in front of it as a
 // device would run them: warden started as root, so it jails itself in the web
 // root and drops to uid 65534 (checked from /proc before the browser starts),
-// /admin and /api behind the demo login, /api proxied. Then Debian's Chromium,
+// /admin and /api behind the demo login, /api proxied, all of it over HTTPS
+// (a self-signed certificate made here, as the init scripts do at first start;
+// plain HTTP answers 308 to the HTTPS port, --redirect-https). Then Debian's Chromium,
 // headless, driven by playwright-core: the status page shows live values from
 // the backend, a setting saved on the Network page is there after a reload, a
 // firmware upload from the Firmware page comes back with its SHA-256. No
@@ -15,7 +17,7 @@
 // Every process started is stopped by its recorded PID at the end.
 
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -97,6 +99,12 @@ async function main() {
   }
   const backendPort = await freePort();
   const port = await freePort();
+  const tlsPort = await freePort();
+  // The certificate outside the web root (warden refuses one inside), key mode 600.
+  const cert = join(scratch, 'warden.crt');
+  const key = join(scratch, 'warden.key');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-days', '2', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
   const backend = start('backend', 'python3', [
     join(repo, 'boards/demo/backend/demo-backend.py'),
     '--listen',
@@ -105,13 +113,17 @@ async function main() {
   const server = start('warden', warden, [
     '--root', join(repo, 'boards/demo/www'),
     '--listen', `127.0.0.1:${port}`,
+    '--listen-tls', `127.0.0.1:${tlsPort}`,
+    '--tls-cert', cert,
+    '--tls-key', key,
+    '--redirect-https',
     '--auth-file', join(repo, 'boards/demo/htpasswd'),
     '--protect', '/admin',
     '--protect', '/api',
     '--proxy', `/api=127.0.0.1:${backendPort}`,
     '--proxy-max-body', '/api/firmware=64m',
   ]);
-  await until('warden to listen', () => output(server).includes('listening on'));
+  await until('warden to listen', () => output(server).includes('listening on https://'));
   await until('the backend to answer', async () => {
     const r = await fetch(`http://127.0.0.1:${backendPort}/api/settings`);
     return r.status === 200;
@@ -125,11 +137,13 @@ async function main() {
   const root = readlinkSync(`/proc/${server.pid}/root`);
   check(root === jail, `warden is jailed in the web root (/proc/PID/root: ${root})`);
 
-  const base = `http://127.0.0.1:${port}`;
+  const base = `https://127.0.0.1:${tlsPort}`;
   const context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
     executablePath: chromiumPath,
     headless: true,
     httpCredentials: user,
+    // The device's self-signed certificate, as a user clicks through it once.
+    ignoreHTTPSErrors: true,
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -158,6 +172,16 @@ async function main() {
     for (const v of await page.evaluate(() => window.__csp || [])) problems.push(`CSP: ${v}`);
   };
   const ready = () => page.waitForSelector('body[data-state="ready"]', { timeout: 10000 });
+
+  // Plain HTTP is sent to HTTPS before any login is asked for (308).
+  const first = await page.goto(`http://127.0.0.1:${port}/`);
+  const chain = [];
+  for (let r = first.request(); r; r = r.redirectedFrom()) chain.unshift(`${r.url()}`);
+  check(page.url() === `${base}/`, `http://127.0.0.1:${port}/ went to ${page.url()} (${chain.join(' -> ')})`);
+  const redirect = first.request().redirectedFrom();
+  check(redirect && (await redirect.response()).status() === 308, 'through a 308 from the plain listener');
+  const tls = await first.securityDetails();
+  check(tls && /TLS 1\.[23]/.test(tls.protocol), `the page came over ${tls && tls.protocol} (${tls && tls.subjectName})`);
 
   // Status: live values from /proc through the backend, and who is logged in.
   await page.goto(`${base}/`);

@@ -192,6 +192,13 @@ pub fn emulator_threads() -> usize {
         .unwrap_or(0)
 }
 
+/// The test process's throwaway certificate and key (ECDSA P-256, self-signed, for
+/// localhost and 127.0.0.1; made once with the `openssl` tool outside every web root).
+pub fn test_cert() -> (&'static Path, &'static Path) {
+    let f = tls_relay::files();
+    (&f.cert, &f.key)
+}
+
 /// True in CI (`CI=true`), where every prerequisite of every test must be present.
 pub fn is_ci() -> bool {
     std::env::var("CI").as_deref() == Ok("true")
