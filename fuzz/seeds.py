@@ -292,6 +292,147 @@ SECCOMP_FILTER = {
 }
 
 
+# tls_records: the input layout is described on `warden_fuzz::tls_records` in
+# src/tls_records.rs. Raw inputs are what a client sends; structured ones a
+# mode byte (bit 0 structured, bit 1 the bare echoing stream, bits 2-4 the
+# cipher suite, bits 5-7 the piece size), a knobs byte, then operations after a
+# real handshake.
+# A TLS 1.3 ClientHello (OpenSSL's, through Python's ssl), ALPN http/1.1.
+CLIENT_HELLO = bytes.fromhex(
+    "1603010200010001fc03038881f2b56ab6eaccf83bb0c9b1d4315cd9b737d04d50e6de80e608a93de2e161207fdd5913"
+    "6b23943ffb6e4b0732ba68e462153c2052196c61ac34ebe25e0d086d0024130213031301c02cc030c02bc02fcca9cca8"
+    "c024c028c023c027009f009e006b006700ff0100018f00000009000700000466757a7a000b000403000102000a001600"
+    "14001d0017001e0019001801000101010201030104002300000010000b000908687474702f312e310016000000170000"
+    "000d002a0028040305030603080708080809080a080b080408050806040105010601030303010302040205020602002b"
+    "00050403040303002d00020101003300260024001d0020ea75a75aae155fcb93a27d8c3518c2cb0ec6b05305da1b0bc4"
+    "bd0e4275d61042001500da00000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "00000000000000000000000000000000000000000000000000000000000000000000000000"
+)
+
+
+def tls_mode(structured=True, stream=False, suite=0, piece=0):
+    return int(structured) | int(stream) << 1 | suite << 2 | piece << 5
+
+
+def tls_raw(payload, stream=False, piece=0, steps=(), recv=0):
+    return bytes([tls_mode(False, stream, 0, piece), recv | len(steps) << 3]) + bytes(steps) + payload
+
+
+def tls(ops, stream=False, suite=0, piece=0, recv=0):
+    return bytes([tls_mode(True, stream, suite, piece), recv]) + b"".join(ops)
+
+
+def op_len(kind, n):
+    assert n < 15 << 8
+    return bytes([kind | (n >> 8) << 4, n & 0xff])
+
+
+def app(data):
+    return op_len(0, len(data)) + data
+
+
+def app_split(data, size):
+    return bytes([1 | (len(data) >> 8) << 4, size - 1, len(data) & 0xff]) + data
+
+
+def sealed(typ, data):
+    return bytes([2 | (len(data) >> 8) << 4, typ, len(data) & 0xff]) + data
+
+
+def key_update(requested=True, split=False):
+    return bytes([3 | (int(requested) | int(split) << 1) << 4])
+
+
+CLOSE_NOTIFY = bytes([4])
+
+
+def alert(level, desc):
+    return bytes([5, level, desc])
+
+
+def raw(data):
+    return op_len(6, len(data)) + data
+
+
+def plain_record(typ, length, body):
+    return bytes([7, typ]) + length.to_bytes(2, "big") + body
+
+
+def corrupt(pos, mask=1):
+    return bytes([8 | (mask & 0x0f) << 4, pos])
+
+
+def padded(data, pad16):
+    return op_len(10, len(data)) + data + bytes([pad16])
+
+
+def action(a):
+    return bytes([11 | a << 4])
+
+
+def pieces(p, toggle_hold=False):
+    return bytes([12 | (p | int(toggle_hold) << 3) << 4])
+
+
+def empty_records(n):
+    return bytes([13 | (n - 1) << 4])
+
+
+CCS = bytes([14])
+
+
+def half_close(close_notify=True):
+    return bytes([15 | int(close_notify) << 4])
+
+
+GET_KEEP = head("/a.txt")
+GET_CLOSE = head("/index.html", fields=(H, ("Connection", "close")))
+ECHO = b"hello, echo " * 40
+
+TLS_RECORDS = {
+    "raw_plain_http": tls_raw(head()),
+    "raw_client_hello": tls_raw(CLIENT_HELLO),
+    "raw_client_hello_stream_bytewise": tls_raw(CLIENT_HELLO, stream=True, piece=1),
+    "raw_client_hello_twice": tls_raw(CLIENT_HELLO + CLIENT_HELLO, steps=[0x1f]),
+    "raw_client_hello_then_garbage": tls_raw(CLIENT_HELLO + bytes([22, 3, 3, 0x48, 0]) + b"x" * 64),
+    "raw_record_headers": tls_raw(bytes([23, 3, 3, 0, 5]) + b"abcde" + bytes([21, 3, 3, 0, 2, 2, 40])),
+    "raw_huge_length": tls_raw(bytes([22, 3, 1, 0xff, 0xff]) + b"\0" * 100, stream=True),
+    "raw_slow_hello_timeout": tls_raw(CLIENT_HELLO, steps=[0x05, 0xa5, 0x1f]),
+    "get_tls13_aes128": tls([app(GET_KEEP), app(GET_CLOSE), half_close()]),
+    "get_tls13_aes256_bytewise": tls([app(GET_KEEP + GET_CLOSE)], suite=1, piece=1),
+    "get_tls13_chacha_key_update": tls([app(GET_KEEP), key_update(True), app(GET_KEEP),
+                                        key_update(False, split=True), app(GET_CLOSE)], suite=2),
+    "get_tls12_aes128": tls([app(GET_KEEP), app(GET_CLOSE)], suite=3, piece=4),
+    "get_tls12_aes256_split": tls([app_split(GET_KEEP + GET_CLOSE, 7)], suite=4),
+    "get_tls12_chacha_big": tls([app(head("/big.bin")), CLOSE_NOTIFY], suite=5),
+    "get_big_stalled": tls([action(3), app(head("/big.bin")), app(GET_CLOSE)], suite=1),
+    "get_held_pipeline": tls([pieces(0, True), app(GET_KEEP), app(GET_KEEP), app(GET_CLOSE), pieces(6, True)]),
+    "get_padded": tls([padded(GET_KEEP, 4), padded(GET_CLOSE, 0)], suite=2),
+    "get_then_alert": tls([app(GET_KEEP), alert(2, 40)]),
+    "get_then_timeout": tls([app(GET_KEEP[:20]), action(5), app(GET_KEEP[20:])]),
+    "get_then_shutdown": tls([app(GET_KEEP), action(7), app(GET_CLOSE)]),
+    "echo_tls13": tls([app(ECHO), key_update(True), app(ECHO), CLOSE_NOTIFY], stream=True, recv=3),
+    "echo_tls13_aes128_key_update": tls([app(ECHO), key_update(True), app(ECHO)], stream=True, recv=5),
+    "echo_tls12_pieces": tls([app_split(ECHO, 100), CLOSE_NOTIFY], stream=True, suite=3, piece=3, recv=1),
+    "echo_tls13_bytewise_recv1": tls([app(ECHO[:200]), half_close()], stream=True, suite=2, recv=0),
+    "echo_bad_mac": tls([app(ECHO), corrupt(9), app(ECHO)], stream=True, suite=1, recv=4),
+    "echo_skipped_seq": tls([app(ECHO), bytes([9]), app(ECHO)], stream=True, suite=4, recv=4),
+    "echo_inner_types": tls([sealed(22, bytes([4, 0, 0, 0])), app(ECHO)], stream=True, suite=1),
+    "echo_alert_warning": tls([alert(1, 90), app(ECHO), alert(1, 0)], stream=True, suite=3),
+    "echo_empty_records": tls([empty_records(16), empty_records(16), empty_records(3), app(ECHO)], stream=True),
+    "echo_ccs_after": tls([app(ECHO), CCS, app(ECHO)], stream=True),
+    "echo_plain_record_after": tls([app(ECHO), plain_record(23, 16, b"0123456789abcdef"), app(ECHO)],
+                                   stream=True, suite=1),
+    "echo_raw_after": tls([app(ECHO), raw(b"\x17\x03\x03"), app(ECHO)], stream=True, suite=2),
+    "echo_overflow": tls([bytes([0xf0, 0x02, 0x41]) + b"A" * 16642], stream=True, suite=1, recv=6),
+    "echo_padding_only": tls([sealed(0, b"\0" * 32), app(ECHO)], stream=True, suite=2),
+    "echo_data_after_close": tls([app(ECHO), CLOSE_NOTIFY, app(ECHO)], stream=True, suite=1, recv=5),
+}
+
+
 def write(target, seeds):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
@@ -313,3 +454,4 @@ write("credentials_file", CREDENTIALS_FILE)
 write("chunked", CHUNKED)
 write("proxy_heads", PROXY_HEADS)
 write("seccomp_filter", SECCOMP_FILTER)
+write("tls_records", TLS_RECORDS)

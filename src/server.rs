@@ -196,8 +196,15 @@ impl Server {
         if !accepting && !draining {
             next = next.min(self.accept_paused_until);
         }
-        for l in &self.listeners {
-            let fd = if accepting { l.as_raw_fd() } else { -1 };
+        // With every TLS buffer lent, a TLS client waits in the listen backlog
+        // until a connection ends, rather than being accepted and closed.
+        let tls_full = self.tls_full();
+        for (i, l) in self.listeners.iter().enumerate() {
+            let fd = if accepting && !(tls_full && i >= self.first_tls) {
+                l.as_raw_fd()
+            } else {
+                -1
+            };
             self.pollfds.push(entry(fd, libc::POLLIN));
         }
         self.input_waiting = false;
@@ -245,11 +252,8 @@ impl Server {
                 Control::Nothing => {}
             }
         }
-        for i in 0..self.listeners.len() {
-            if self.pollfds.get(1 + i).is_some_and(|p| p.revents != 0) {
-                self.accept_from(i, now);
-            }
-        }
+        // Connections before listeners: a client that closed and reconnects at
+        // once finds its old slot (and TLS buffer) free, not a full table.
         for k in 0..self.poll_slots.len() {
             let slot = self.poll_slots[k];
             let held = self.input_waiting && self.conns[slot].as_ref().is_some_and(Conn::has_input);
@@ -257,6 +261,11 @@ impl Server {
                 continue;
             }
             self.drive(slot, Wake::Ready);
+        }
+        for i in 0..self.listeners.len() {
+            if self.pollfds.get(1 + i).is_some_and(|p| p.revents != 0) {
+                self.accept_from(i, now);
+            }
         }
     }
 
@@ -320,9 +329,21 @@ impl Server {
         }
     }
 
-    /// Accepts up to `ACCEPT_BATCH` connections from listener `i`.
+    /// Every TLS buffer is lent (`--max-tls-connections` open).
+    fn tls_full(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.as_ref().is_some_and(crate::tls::Tls::is_full);
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
+    /// Accepts up to `ACCEPT_BATCH` connections from listener `i`; from a TLS
+    /// listener only while a TLS buffer is free (the rest wait in the backlog).
     fn accept_from(&mut self, i: usize, now: Instant) {
         for _ in 0..ACCEPT_BATCH {
+            if i >= self.first_tls && self.tls_full() {
+                return;
+            }
             match self.reserve.accept(&self.listeners[i]) {
                 Accepted::Stream(stream, peer) => match self.take_slot() {
                     Some(slot) => {
@@ -353,7 +374,7 @@ impl Server {
     }
 
     /// The transport for a connection accepted on listener `i`; `None` when
-    /// every TLS buffer is in use (the socket closes: no 503 can be said
+    /// rustls refuses to start one (the socket closes: nothing can be said
     /// before a handshake).
     fn transport(&mut self, i: usize, stream: TcpStream) -> Option<Transport> {
         if i < self.first_tls {
@@ -363,7 +384,7 @@ impl Server {
         if let Some(tls) = self.tls.as_mut() {
             let stream = tls.accept(stream);
             if stream.is_none() {
-                log::debug!("all {} TLS connections in use: closing a new one", tls.cap());
+                log::warn!("tls: a new connection could not be set up; closed");
             }
             return stream.map(|s| Transport::Tls(Box::new(s)));
         }

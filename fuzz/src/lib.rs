@@ -25,6 +25,13 @@ use warden::request::{Parsed, parse};
 use warden::services::Services;
 use warden::transport::Transport;
 
+// `tls_records` (HTTPS): with the `tls` feature, warden's and this package's;
+// compiled in warden's test build too, which replays its corpus (tests/fuzz_regressions.rs).
+#[cfg(feature = "tls")]
+#[cfg_attr(test, allow(dead_code))]
+#[path = "tls_records.rs"]
+pub mod tls_records;
+
 // The one Rust HTTP/1.1 response reader, shared with the integration tests.
 #[path = "../../tests/common/http1.rs"]
 mod http1;

@@ -122,6 +122,12 @@ impl Tls {
         self.free.push(stream.into_buf());
     }
 
+    /// Every buffer is lent: a new TLS connection would have to be closed, so
+    /// the TLS listeners are not polled (new clients wait in the backlog).
+    pub fn is_full(&self) -> bool {
+        self.free.is_empty() && self.made == self.cap
+    }
+
     /// TLS connections open now.
     pub fn in_use(&self) -> usize {
         self.made - self.free.len()
