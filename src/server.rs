@@ -426,9 +426,16 @@ impl Server {
         } else {
             log::Level::Warn
         };
+        #[cfg(feature = "tls")]
+        let tls = self.tls.as_ref().map(|t| (t.in_use(), t.cap()));
+        #[cfg(not(feature = "tls"))]
+        let tls: Option<(usize, usize)> = None;
+        let tls = tls.map_or(String::new(), |(used, cap)| {
+            format!(", {used} of {cap} TLS connections")
+        });
         log::log!(
             level,
-            "status: {} of {} connections in use, {} of {} large head buffers lent, {} files cached, \
+            "status: {} of {} connections in use{tls}, {} of {} large head buffers lent, {} files cached, \
              {} proxied requests, {} log lines dropped, {} addresses' logins throttled",
             self.active(),
             self.slots,

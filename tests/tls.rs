@@ -1356,3 +1356,26 @@ fn max_tls_connections_queues_beyond_the_cap() {
     assert_https_healthy(&w, port);
     h3.release();
 }
+
+// ---------------------------------------------------------------------------------------------
+// SIGUSR1's status line counts TLS connections
+// ---------------------------------------------------------------------------------------------
+
+/// The status line (SIGUSR1) says how many of the TLS buffers are lent.
+#[test]
+fn status_line_counts_tls_connections() {
+    if !tls_tools() {
+        return;
+    }
+    let w = WebRoot::new();
+    let c = make_cert(&w, Kind::Ec);
+    let (s, port) = start_tls(&w, &c, &["--max-tls-connections", "3", "--header-timeout", "60"]);
+    let mut h = Holder::start(&w, port);
+    h.wait_holding();
+    s.signal("USR1");
+    let status = s.wait_for_log(|l| l.contains("] status: "));
+    let status = status.unwrap_or_else(|| panic!("no status line; log:\n{}", s.log_text()));
+    assert!(status.contains(", 1 of 3 TLS connections,"), "{status:?}");
+    h.release();
+    assert_https_healthy(&w, port);
+}
