@@ -66,6 +66,15 @@ need "$BR/README.md" "README.md: the offline flow, the hash file, the user, Open
     'make warden-source' 'make source' 'warden-vendor-' 'BR2_PACKAGE_WARDEN_SOURCE_GIT' 'warden.hash' \
     'BR2_PACKAGE_WARDEN_UID' 'WARDEN_USERS' '/etc/init.d/warden' '/etc/conf.d/warden' 'BR2_INIT_OPENRC' \
     'WARDEN_SYSLOG' '$(value' 'unshare -n'
+need "$BR_CONFIG" "Config.in: BR2_PACKAGE_WARDEN_TLS (default y), its size and what it turns on" \
+    'config BR2_PACKAGE_WARDEN_TLS' 'bool "HTTPS (TLS)"' 'about 410 KiB' 'WARDEN_LISTEN_TLS' 'https.conf' '"no TLS"' \
+    'config BR2_PACKAGE_WARDEN_TLS_CONNECTIONS' 'depends on BR2_PACKAGE_WARDEN_TLS' \
+    'BR2_PACKAGE_LIBOPENSSL_BIN'
+need "$BR_MK" "warden.mk: the tls feature from BR2_PACKAGE_WARDEN_TLS; the systemd drop-in's helper with it" \
+    'WARDEN_CARGO_BUILD_OPTS = --no-default-features $(if $(BR2_PACKAGE_WARDEN_TLS),--features tls)' \
+    '$(if $(BR2_PACKAGE_WARDEN_TLS),$(INSTALL) -D -m 0755 $(@D)/boards/systemd/warden-tls-cert'
+need "$BR/README.md" "README.md: BR2_PACKAGE_WARDEN_TLS and HTTPS per init system" \
+    '`BR2_PACKAGE_WARDEN_TLS`' 'WARDEN_LISTEN_TLS' 'https.conf' '/usr/libexec/warden/warden-tls-cert' 'BR2_PACKAGE_LIBOPENSSL_BIN'
 need "$BR_CONFIG" "Config.in: BR2_PACKAGE_WARDEN on Rust-capable targets" \
     'config BR2_PACKAGE_WARDEN' 'depends on BR2_PACKAGE_HOST_RUSTC_TARGET_ARCH_SUPPORTS' \
     'select BR2_PACKAGE_HOST_RUSTC'
@@ -99,7 +108,7 @@ assert warden.tri_value == 2, "not selectable with BR2_PACKAGE_HOST_RUSTC_TARGET
 assert rustc.tri_value == 2, "does not select BR2_PACKAGE_HOST_RUSTC"
 want = {"ROOT": "/www", "LISTEN": "0.0.0.0:80", "DEMO_WWW": "n", "MAX_CONNECTIONS": "128",
         "HEAD_BUF_SMALL": "1024", "HEAD_BUF_LARGE": "8192", "LARGE_HEAD_BUFS": "8", "SEND_CHUNK": "131072",
-        "UID": "480", "GID": "480", "SOURCE_LOCAL": "y", "SOURCE_GIT": "n"}
+        "UID": "480", "GID": "480", "SOURCE_LOCAL": "y", "SOURCE_GIT": "n", "TLS": "y", "TLS_CONNECTIONS": "16"}
 for name, value in want.items():
     got = k.syms["BR2_PACKAGE_WARDEN_" + name].str_value
     assert got == value, f"BR2_PACKAGE_WARDEN_{name}: {got!r}, want {value!r}"
@@ -109,6 +118,8 @@ k.syms["BR2_PACKAGE_WARDEN_SOURCE_GIT"].set_value(2)
 assert k.syms["BR2_PACKAGE_WARDEN_SOURCE_LOCAL"].str_value == "n", "the source choice is not exclusive"
 assert url.visibility, "BR2_PACKAGE_WARDEN_GIT_URL hidden with the git source"
 assert k.syms["BR2_PACKAGE_WARDEN_UID"].ranges[0][0].str_value == "1", "uid 0 allowed"
+k.syms["BR2_PACKAGE_WARDEN_TLS"].set_value(0)
+assert not k.syms["BR2_PACKAGE_WARDEN_TLS_CONNECTIONS"].visibility, "BR2_PACKAGE_WARDEN_TLS_CONNECTIONS visible without TLS"
 EOF
 
 # warden.mk run by make, with the Buildroot variables, macros and steps it uses stubbed.
@@ -134,6 +145,8 @@ BR2_PACKAGE_WARDEN_HEAD_BUF_SMALL ?= 1024
 BR2_PACKAGE_WARDEN_HEAD_BUF_LARGE ?= 8192
 BR2_PACKAGE_WARDEN_LARGE_HEAD_BUFS ?= 8
 BR2_PACKAGE_WARDEN_SEND_CHUNK ?= 131072
+BR2_PACKAGE_WARDEN_TLS ?= y
+BR2_PACKAGE_WARDEN_TLS_CONNECTIONS ?= 16
 # support/misc/utils.mk, package/Makefile.in, pkg-download.mk, pkg-cargo.mk
 comma := ,
 qstrip = $(strip $(subst ",,$(1)))
@@ -178,12 +191,13 @@ $(WARDEN_DIR)/.stamp_rsynced:
 	$(foreach h,$(WARDEN_POST_RSYNC_HOOKS),$(call $(h))$(sep))
 	touch $@
 # The build step: the hooks, then pkg-cargo.mk's cargo build --offline --locked, for
-# the crate log only (the tree's own sources are not compiled), after cargo metadata,
-# which needs every crate of Cargo.lock.
+# the crate log only (the tree's own sources are not compiled), after cargo metadata
+# with WARDEN_CARGO_BUILD_OPTS, which needs every crate of Cargo.lock and refuses a
+# feature the package does not have.
 $(WARDEN_DIR)/.stamp_built:
 	$(foreach h,$(WARDEN_PRE_BUILD_HOOKS),$(call $(h))$(sep))
 	cd $(@D) && $(PKG_COMMON_CARGO_ENV) $(WARDEN_CARGO_ENV) \
-		cargo metadata --offline --locked --format-version 1 >/dev/null
+		cargo metadata --offline --locked --format-version 1 $(WARDEN_CARGO_BUILD_OPTS) >/dev/null
 	cd $(@D) && $(PKG_COMMON_CARGO_ENV) $(WARDEN_CARGO_ENV) \
 		cargo build --offline --manifest-path Cargo.toml --locked -p log
 	touch $@
@@ -197,7 +211,7 @@ EOF
 brmake() { make --no-print-directory -f "$B/stub.mk" REPO="$REPO" BUILD="$B/build" "$@"; }
 if out=$(brmake print-WARDEN_SITE print-WARDEN_SITE_METHOD print-WARDEN_CARGO_ENV print-WARDEN_USERS 2>&1); then
     expect_eq "warden.mk (stub Buildroot): site is this tree; capacities, root, address, user (single-quoted) in WARDEN_CARGO_ENV; WARDEN_USERS" \
-        "$(squash "$out")" "$REPO local WARDEN_MAX_CONNECTIONS=128 WARDEN_HEAD_BUF_SMALL=1024 WARDEN_HEAD_BUF_LARGE=8192 WARDEN_LARGE_HEAD_BUFS=8 WARDEN_SEND_CHUNK=131072 WARDEN_DEFAULT_ROOT='/www' WARDEN_DEFAULT_LISTEN='0.0.0.0:80' WARDEN_DEFAULT_USER='480:480' warden 480 warden 480 * - - - warden web server"
+        "$(squash "$out")" "$REPO local WARDEN_MAX_CONNECTIONS=128 WARDEN_HEAD_BUF_SMALL=1024 WARDEN_HEAD_BUF_LARGE=8192 WARDEN_LARGE_HEAD_BUFS=8 WARDEN_SEND_CHUNK=131072 WARDEN_DEFAULT_ROOT='/www' WARDEN_DEFAULT_LISTEN='0.0.0.0:80' WARDEN_DEFAULT_USER='480:480' WARDEN_TLS_CONNECTIONS=16 warden 480 warden 480 * - - - warden web server"
 else
     fail "warden.mk (stub Buildroot): parses" "$out"
 fi
@@ -211,8 +225,14 @@ if out=$(brmake CONFIG="$B/git.config" print-WARDEN_SITE print-WARDEN_SITE_METHO
 else
     fail "warden.mk (stub Buildroot, git source): parses" "$out"
 fi
+# BR2_PACKAGE_WARDEN_TLS: the tls feature, or no feature at all (Kconfig leaves an
+# option that is off undefined; the stub's .config sets it empty for that).
+printf '%s\n' 'BR2_PACKAGE_WARDEN_TLS=' >"$B/notls.config"
+expect_eq "warden.mk (stub Buildroot): WARDEN_CARGO_BUILD_OPTS with BR2_PACKAGE_WARDEN_TLS=y, and without it (nor WARDEN_TLS_CONNECTIONS then)" \
+    "$(brmake print-WARDEN_CARGO_BUILD_OPTS 2>&1)|$(brmake CONFIG="$B/notls.config" print-WARDEN_CARGO_BUILD_OPTS 2>&1)|$(brmake CONFIG="$B/notls.config" print-WARDEN_CARGO_ENV 2>&1 | grep -o 'WARDEN_TLS_CONNECTIONS=[^ ]*' || true)" \
+    "--no-default-features --features tls|--no-default-features |"
 # The install commands, per init system, for the default settings and for others.
-for variant in busybox systemd openrc; do
+for variant in busybox systemd systemd-notls openrc; do
     T=$B/target-$variant
     root=/www listen=0.0.0.0:80 user=480:480
     case $variant in
@@ -222,6 +242,7 @@ for variant in busybox systemd openrc; do
         printf '%s\n' 'BR2_INIT_SYSTEMD=y' "BR2_PACKAGE_WARDEN_ROOT=\"$root\"" \
             "BR2_PACKAGE_WARDEN_LISTEN=\"$listen\"" 'BR2_PACKAGE_WARDEN_UID=481' 'BR2_PACKAGE_WARDEN_GID=482' >"$B/$variant.config"
         ;;
+    systemd-notls) printf '%s\n' 'BR2_INIT_SYSTEMD=y' 'BR2_PACKAGE_WARDEN_TLS=' >"$B/$variant.config" ;;
     openrc)
         root=/srv/www listen=127.0.0.1:8080
         printf '%s\n' 'BR2_INIT_OPENRC=y' "BR2_PACKAGE_WARDEN_ROOT=\"$root\"" \
@@ -241,6 +262,9 @@ for variant in busybox systemd openrc; do
     busybox) want+=("755 d ./etc" "755 d ./etc/default" "644 f ./etc/default/warden" "755 d ./etc/init.d"
         "755 f ./etc/init.d/S50warden") ;;
     systemd) want+=("755 d ./usr/lib" "755 d ./usr/lib/systemd" "755 d ./usr/lib/systemd/system"
+        "644 f ./usr/lib/systemd/system/warden.service" "755 d ./usr/libexec" "755 d ./usr/libexec/warden"
+        "755 f ./usr/libexec/warden/warden-tls-cert") ;;
+    systemd-notls) want+=("755 d ./usr/lib" "755 d ./usr/lib/systemd" "755 d ./usr/lib/systemd/system"
         "644 f ./usr/lib/systemd/system/warden.service") ;;
     openrc) want+=("755 d ./etc" "755 d ./etc/conf.d" "644 f ./etc/conf.d/warden" "755 d ./etc/init.d"
         "755 f ./etc/init.d/warden" "755 d ./etc/runlevels" "755 d ./etc/runlevels/default"
@@ -261,10 +285,10 @@ for variant in busybox systemd openrc; do
             "$(grep -E '^[^#[:space:]]' "$f" | tr '\n' ' ')" \
             "WARDEN_ROOT=\"$root\" WARDEN_LISTEN=\"$listen\" WARDEN_USER=\"$user\" "
         ;;
-    systemd)
-        expect_eq "$t: root, address and user in the unit's ExecStart (its \$WARDEN_OPTS kept)" \
+    systemd*)
+        expect_eq "$t: root, address and user in the unit's ExecStart (its \$WARDEN_HTTPS and \$WARDEN_OPTS kept)" \
             "$(grep '^ExecStart=' "$T/usr/lib/systemd/system/warden.service")" \
-            "ExecStart=/usr/sbin/warden --root $root --listen $listen --user $user \$WARDEN_OPTS"
+            "ExecStart=/usr/sbin/warden --root $root --listen $listen --user $user \$WARDEN_HTTPS \$WARDEN_OPTS"
         ;;
     esac
     if [ "$variant" = openrc ]; then
@@ -304,6 +328,7 @@ hostile=(
     'BR2_PACKAGE_WARDEN_UID=0'
     'BR2_PACKAGE_WARDEN_GID=0480'
     'BR2_PACKAGE_WARDEN_GID=48a'
+    "BR2_PACKAGE_WARDEN_TLS_CONNECTIONS=\$(shell touch $M/tls-make)"
     "BR2_PACKAGE_WARDEN_GIT_URL=\"https://git.example.org/w.git;touch\$IFS$M/git-semicolon\""
 )
 for line in "${hostile[@]}"; do

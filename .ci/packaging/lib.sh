@@ -306,3 +306,145 @@ http_exchange() {
         HTTP_HEADERS=${rest//$'\r\n'/$'\n'}
     fi
 }
+
+# ---- HTTPS: the init scripts' certificate block, stand-ins, a client ----------
+
+# TLS_BLOCK_FILES: the four scripts that carry the same certificate block (between
+# "# >>> warden-tls" and "# <<< warden-tls"): made, checked and tested in tls.sh.
+# shellcheck disable=SC2034 # read by the target files
+TLS_BLOCK_FILES=(boards/openwrt/warden/files/warden.init boards/sysvinit/S50warden
+    boards/openrc/warden.initd boards/systemd/warden-tls-cert)
+# tls_block FILE: that block's lines.
+tls_block() { sed -n '/^# >>> warden-tls/,/^# <<< warden-tls/p' "$1"; }
+
+# make_tls_stubs: TLS_STUBS, stand-ins for the HTTPS checks (no warden binary or
+# px5g needed), all under one scratch directory:
+#   tls/warden, notls/warden, old/warden   a warden whose --version says it has TLS,
+#       "no TLS", or nothing about TLS (older than it); run otherwise, each records
+#       its argv as <a><b>... in the file argv beside it and waits for SIGTERM (a
+#       stand-in daemon whose comm is warden)
+#   px5g/px5g          px5g as OpenWrt's px5g-mbedtls: records its argv (one line of
+#       <a><b>... per run) in $TLS_STUBS/px5g.argv and makes what `px5g selfsigned`
+#       makes, with openssl: an EC key (SEC1 PEM, mode 600) and a certificate (PEM,
+#       644) for -subj, valid -days
+#   px5g-broken/px5g   writes half a key, says "error: key generation failed", exits 1
+#   px5g-slow/px5g     writes half a key, then waits (for a kill)
+#   logger/logger      appends "PRIORITY TAG: MESSAGE" per call (or per stdin line)
+#       to $TLS_STUBS/logger.log
+#   path-no-px5g, path-none   PATH directories: every command of /usr/bin, /bin,
+#       /usr/sbin and /sbin but px5g (path-no-px5g) or px5g and openssl (path-none)
+# and TLS_MARK, the file a hostile value's payload would create (checked absent).
+# shellcheck disable=SC2034,SC2016 # TLS_STUBS, TLS_MARK are read by the target files; '$...' literal
+make_tls_stubs() {
+    local d v dir f
+    TLS_STUBS=$SCRATCH/tls-stubs
+    TLS_MARK=$SCRATCH/tls-injected
+    mkdir -p "$TLS_STUBS"
+    for v in tls notls old; do
+        case $v in
+        tls) d='logins ($6$/$5$ SHA-crypt, bcrypt), reverse proxy, Landlock, seccomp allowlist (x86_64); TLS (rustls, ring; TLS 1.3 and 1.2; up to 32 connections of 51717 B)' ;;
+        notls) d='logins ($6$/$5$ SHA-crypt, bcrypt), reverse proxy, Landlock, seccomp allowlist (x86_64); no TLS (built without the tls feature)' ;;
+        old) d='logins ($6$/$5$ SHA-crypt, bcrypt), reverse proxy, Landlock, seccomp allowlist (x86_64)' ;;
+        esac
+        mkdir -p "$TLS_STUBS/$v"
+        cat >"$TLS_STUBS/$v/warden" <<STUB
+#!/bin/sh
+if [ "\$1" = --version ]; then
+    printf '%s\n' 'warden 0.1.0 (stand-in)' 'target: x86_64-unknown-linux-gnu' 'built in: $d'
+    exit 0
+fi
+printf '<%s>' "\$@" >"$TLS_STUBS/$v/argv"
+trap 'exit 0' TERM
+while :; do sleep 1; done
+STUB
+        chmod 755 "$TLS_STUBS/$v/warden"
+    done
+    mkdir -p "$TLS_STUBS/px5g" "$TLS_STUBS/px5g-broken" "$TLS_STUBS/px5g-slow" "$TLS_STUBS/logger"
+    cat >"$TLS_STUBS/px5g/px5g" <<STUB
+#!/bin/sh
+printf '<%s>' "\$@" >>"$TLS_STUBS/px5g.argv"
+echo >>"$TLS_STUBS/px5g.argv"
+[ "\$1" = selfsigned ] || exit 1
+shift
+days=30 key="" crt="" subj=""
+while [ "\$#" -gt 0 ]; do
+    case "\$1" in
+    -days) days=\$2; shift ;;
+    -keyout) key=\$2; shift ;;
+    -out) crt=\$2; shift ;;
+    -subj) subj=\$2; shift ;;
+    -newkey | -pkeyopt) shift ;;
+    esac
+    shift
+done
+openssl ecparam -name prime256v1 -genkey -noout -out "\$key" 2>/dev/null &&
+    openssl req -x509 -new -key "\$key" -days "\$days" -subj "\$subj" -out "\$crt" 2>/dev/null || exit 1
+chmod 600 "\$key"
+chmod 644 "\$crt"
+echo "Generating selfsigned certificate with subject '\${subj#/}'" >&2
+STUB
+    printf '#!/bin/sh\nprintf -- "-----BEGIN EC PRIV" >"$9"\necho "error: key generation failed" >&2\nexit 1\n' >"$TLS_STUBS/px5g-broken/px5g"
+    printf '#!/bin/sh\nprintf -- "-----BEGIN EC PRIV" >"$9"\nexec sleep 60\n' >"$TLS_STUBS/px5g-slow/px5g"
+    cat >"$TLS_STUBS/logger/logger" <<STUB
+#!/bin/sh
+tag=logger prio=user.notice
+while getopts t:p: o; do
+    case \$o in t) tag=\$OPTARG ;; p) prio=\$OPTARG ;; esac
+done
+shift \$((OPTIND - 1))
+if [ "\$#" -gt 0 ]; then
+    printf '%s %s: %s\n' "\$prio" "\$tag" "\$*" >>"$TLS_STUBS/logger.log"
+else
+    while IFS= read -r line; do printf '%s %s: %s\n' "\$prio" "\$tag" "\$line" >>"$TLS_STUBS/logger.log"; done
+fi
+STUB
+    chmod 755 "$TLS_STUBS"/px5g*/px5g "$TLS_STUBS/logger/logger"
+    for dir in path-no-px5g path-none; do
+        mkdir -p "$TLS_STUBS/$dir"
+        # The first of each name, in PATH order (ln reports the later ones: exist).
+        ln -s -t "$TLS_STUBS/$dir" /usr/bin/* /bin/* /usr/sbin/* /sbin/* 2>/dev/null || true
+        rm -f "$TLS_STUBS/$dir/px5g"
+        [ "$dir" = path-no-px5g ] || rm -f "$TLS_STUBS/$dir/openssl"
+    done
+}
+
+# cert_summary CERT KEY: what the checks compare of a made pair, one line:
+# "subject=CN = NAME issuer=CN = NAME curve=prime256v1 days=730 ca=CA:FALSE
+# san=DNS:NAME match=yes key=600 cert=644" (san and ca as openssl prints them,
+# "-" when absent; match: the key's public key is the certificate's).
+cert_summary() {
+    local crt=$1 key=$2 start end days ca san match=no
+    start=$(date -d "$(openssl x509 -in "$crt" -noout -startdate | cut -d= -f2)" +%s)
+    end=$(date -d "$(openssl x509 -in "$crt" -noout -enddate | cut -d= -f2)" +%s)
+    days=$(((end - start) / 86400))
+    ca=$(openssl x509 -in "$crt" -noout -ext basicConstraints 2>/dev/null | sed -n 's/^ *\(CA:[A-Z]*\).*/\1/p')
+    san=$(openssl x509 -in "$crt" -noout -ext subjectAltName 2>/dev/null | sed -n 's/^ *\(DNS:.*\)/\1/p')
+    if [ "$(openssl x509 -in "$crt" -noout -pubkey)" = "$(openssl pkey -in "$key" -pubout 2>/dev/null)" ]; then match=yes; fi
+    printf '%s %s curve=%s days=%s ca=%s san=%s match=%s key=%s cert=%s\n' \
+        "$(openssl x509 -in "$crt" -noout -subject)" "$(openssl x509 -in "$crt" -noout -issuer)" \
+        "$(openssl x509 -in "$crt" -noout -text | sed -n 's/^ *ASN1 OID: //p')" "$days" "${ca:--}" "${san:--}" \
+        "$match" "$(stat -c %a "$key")" "$(stat -c %a "$crt")"
+}
+# cert_sha256 CERT: the SHA-256 of the certificate's DER bytes (what a client sees).
+cert_sha256() { openssl x509 -in "$1" -outform der | sha256sum | cut -c1-64; }
+
+# https_get PORT PATH: GET PATH over TLS from 127.0.0.1:PORT with Host: localhost,
+# without checking the certificate (self-signed); prints the status line
+# ("HTTP/1.1 200 OK") and "sha256 HEX", the served certificate's SHA-256 (as
+# cert_sha256). Non-zero, with the error, when the handshake or request fails.
+https_get() {
+    /usr/bin/python3 - "$1" "$2" <<'PY' 2>&1
+import hashlib, http.client, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx, timeout=5)
+c.connect()
+der = c.sock.getpeercert(binary_form=True)
+c.request("GET", sys.argv[2], headers={"Host": "localhost"})
+r = c.getresponse()
+r.read()
+print(f"HTTP/1.1 {r.status} {r.reason}")
+print("sha256", hashlib.sha256(der).hexdigest())
+PY
+}

@@ -72,7 +72,7 @@ need "$OW_MK" "Makefile: capacities passed to cargo through CARGO_PKG_VARS" \
     'WARDEN_HEAD_BUF_SMALL=$(WARDEN_HEAD_BUF_SMALL)' \
     'WARDEN_HEAD_BUF_LARGE=$(WARDEN_HEAD_BUF_LARGE)' \
     'WARDEN_LARGE_HEAD_BUFS=$(WARDEN_LARGE_HEAD_BUFS)' \
-    'WARDEN_SEND_CHUNK=$(WARDEN_SEND_CHUNK)' \
+    'WARDEN_SEND_CHUNK=$(WARDEN_SEND_CHUNK)' 'WARDEN_TLS_CONNECTIONS=$(WARDEN_TLS_CONNECTIONS)' \
     'WARDEN_DEFAULT_ROOT=' 'WARDEN_DEFAULT_LISTEN=' 'WARDEN_DEFAULT_USER='
 need "$OW_MK" "Makefile: installs /usr/sbin/warden, /etc/init.d/warden, /etc/config/warden" \
     '$(INSTALL_BIN) $(PKG_INSTALL_DIR)/bin/warden $(1)/usr/sbin/warden' \
@@ -91,7 +91,7 @@ need "$OW_INIT" "warden.init: procd service reading UCI" \
     'config_list_foreach "$1" "$2" append_flag "$3"' 'append_list "$cfg" listen --listen' \
     'append_value "$cfg" auth_file --auth-file' 'append_list "$cfg" protect --protect' \
     'append_list "$cfg" allow_host --allow-host' 'append_list "$cfg" header --header' \
-    'append_switch "$cfg" allow_any_host --allow-any-host' 'procd_set_param file "$auth_file"' \
+    'append_switch "$cfg" allow_any_host --allow-any-host' 'procd_set_param file "$@"' \
     'append_list "$cfg" proxy --proxy' 'append_value "$cfg" max_body --max-body' \
     'append_list "$cfg" proxy_max_body --proxy-max-body' 'append_value "$cfg" proxy_timeout --proxy-timeout' \
     'append_switch "$cfg" proxy_allow_remote --proxy-allow-remote' \
@@ -99,9 +99,24 @@ need "$OW_INIT" "warden.init: procd service reading UCI" \
     'config_get user "$cfg" user warden' 'procd_append_param command --user "$user"' \
     'get_bool syslog "$cfg" syslog 1' 'procd_append_param command --syslog' \
     'procd_append_param command --syslog-facility "$facility"' \
-    'procd_open_instance' 'procd_set_param command /usr/sbin/warden' \
+    'procd_open_instance' 'WARDEN_BIN=/usr/sbin/warden' 'procd_set_param command "$WARDEN_BIN" --root "$root"' \
     'procd_set_param stderr 1' 'procd_set_param respawn' 'procd_close_instance' \
     'service_triggers()' 'procd_add_reload_trigger warden'
+need "$OW_INIT" "warden.init: HTTPS with uhttpd's option names, the certificate made or HTTPS off with a logged warning" \
+    'append_list "$cfg" listen_https --listen-tls' 'procd_append_param command --tls-cert "$tls_cert" --tls-key "$tls_key"' \
+    'append_value "$cfg" max_tls_connections --max-tls-connections' 'get_bool redirect "$cfg" redirect_https 0' \
+    'procd_append_param command --redirect-https' 'config_get tls_cert "$cfg" cert /etc/warden/warden.crt' \
+    'config_get tls_key "$cfg" key /etc/warden/warden.key' 'warden_has_tls "$WARDEN_BIN"' \
+    'uci_get system '"'"'@system[0]'"'"' hostname' 'warden_tls_cert "$tls_cert" "$tls_key" "$name"' 'logger -t warden -p "daemon.$1" "$2"'
+need "$OW_CONF" "warden.config: HTTPS on 443 with uhttpd's names, the certificate in /etc/warden/, redirect_https off" \
+    "list listen_https '0.0.0.0:443'" "list listen_https '[::]:443'" "option cert '/etc/warden/warden.crt'" \
+    "option key '/etc/warden/warden.key'" "option redirect_https '0'" "#option max_tls_connections '8'" 'px5g' 'openssl'
+need boards/openwrt/README.md "README.md: HTTPS options in the table, the HTTPS section (px5g, sysupgrade, uhttpd's port 443)" \
+    '| `list listen_https` (`0.0.0.0:443`, `[::]:443`) | `--listen-tls`, once per entry |' \
+    '| `cert`, `key` (`/etc/warden/warden.crt`, `/etc/warden/warden.key`) | `--tls-cert`, `--tls-key` |' \
+    '| `redirect_https` (boolean, default off), `max_tls_connections` | `--redirect-https`, `--max-tls-connections` |' \
+    '### HTTPS' 'px5g-mbedtls' 'openssl-util' 'no TLS' '/lib/upgrade/keep.d/warden' '## uhttpd and ports 80 and 443'
+need "$OW_MK" "Makefile: px5g or openssl for the certificate, said why not in DEPENDS" 'px5g-mbedtls' 'no Recommends or Suggests'
 need "$OW_CONF" "warden.config: every option, defaults root /www and listen 0.0.0.0:80 + [::]:80" \
     "config warden 'main'" "option enabled '1'" "option root '/www'" \
     "list listen '0.0.0.0:80'" "list listen '[::]:80'" \
@@ -159,6 +174,11 @@ root_opt=$(sed -n "s/^[[:space:]]*option root '\(.*\)'\$/\1/p" "$OW_CONF")
 expect_eq "warden.config: example auth file in /etc/warden/, not under the web root ($root_opt); keep.d keeps /etc/warden/" \
     "${auth_example%/*}/|${auth_example#"$root_opt"/}|$(grep -v '^#' "$OW_KEEP")" \
     "/etc/warden/|$auth_example|/etc/warden/"
+# The certificate and key (made at first start) are there too, kept by sysupgrade,
+# and are the init script's defaults when the options are missing.
+expect_eq "warden.config: cert and key in /etc/warden/ (kept by sysupgrade), the init script's defaults" \
+    "$(sed -n "s/^[[:space:]]*option \(cert\|key\) '\(.*\)'\$/\2/p" "$OW_CONF" | tr '\n' ' ')|$(grep -o 'config_get tls_[a-z]* "$cfg" [a-z]* [^ ]*' "$OW_INIT" | awk '{print $5}' | tr '\n' ' ')" \
+    "/etc/warden/warden.crt /etc/warden/warden.key |/etc/warden/warden.crt /etc/warden/warden.key "
 # Every option named in the config (set or commented) is read by the init script.
 unread=""
 while read -r opt; do
@@ -207,7 +227,7 @@ stub_rust() {
 stub_rust 1.85.0
 owmake() { make --no-print-directory -C "$OW" TOPDIR="$S" "$@"; }
 if vars=$(owmake print-CARGO_PKG_VARS 2>&1); then
-    want="CARGO_HOME=$S/cargo CARGO_PROFILE_RELEASE_PANIC=unwind WARDEN_MAX_CONNECTIONS=128 WARDEN_HEAD_BUF_SMALL=1024 WARDEN_HEAD_BUF_LARGE=8192 WARDEN_LARGE_HEAD_BUFS=8 WARDEN_SEND_CHUNK=131072 WARDEN_DEFAULT_ROOT=\"/www\" WARDEN_DEFAULT_LISTEN=\"0.0.0.0:80\" WARDEN_DEFAULT_USER=\"65534:65534\" CARGO_PROFILE_RELEASE_PANIC=abort"
+    want="CARGO_HOME=$S/cargo CARGO_PROFILE_RELEASE_PANIC=unwind WARDEN_MAX_CONNECTIONS=128 WARDEN_HEAD_BUF_SMALL=1024 WARDEN_HEAD_BUF_LARGE=8192 WARDEN_LARGE_HEAD_BUFS=8 WARDEN_SEND_CHUNK=131072 WARDEN_TLS_CONNECTIONS=16 WARDEN_DEFAULT_ROOT=\"/www\" WARDEN_DEFAULT_LISTEN=\"0.0.0.0:80\" WARDEN_DEFAULT_USER=\"65534:65534\" CARGO_PROFILE_RELEASE_PANIC=abort"
     expect_eq "make (stub SDK): CARGO_PKG_VARS carries the router capacities, after rust-package.mk's" \
         "$(squash "$vars")" "$want"
 else
@@ -407,21 +427,37 @@ config_foreach() { # FUNCTION TYPE
 		if [ "$_t" = "$2" ]; then "$1" "$_s"; fi
 	done
 }
+uci_get() { # PACKAGE SECTION OPTION: only the host name, $UCI_HOSTNAME
+	[ "$1.$2.$3" != 'system.@system[0].hostname' ] || [ -z "${UCI_HOSTNAME:-}" ] || printf '%s\n' "$UCI_HOSTNAME"
+}
 procd_open_instance() { echo "instance $1"; }
 procd_set_param() { echo "set $1"; shift; for _a in "$@"; do echo "  $_a"; done; }
 procd_append_param() { echo "append $1"; shift; for _a in "$@"; do echo "  $_a"; done; }
 procd_close_instance() { echo "close"; }
 procd_add_reload_trigger() { echo "reload trigger $*"; }
 EOF
-# run_init SHELL UCI_FILE: what start_service and service_triggers send to procd.
+# run_init SHELL UCI_FILE: what start_service and service_triggers send to procd, and
+# the script's stderr. Its PATH starts with lib.sh's logger (its lines in
+# $TLS_STUBS/logger.log), then $OW_PATH (default: the machine's PATH); the system's
+# host name is $UCI_HOSTNAME (default router); with $OW_TEST_BIN, WARDEN_BIN (the
+# binary started and asked whether it has TLS) is that one.
 run_init() {
     # shellcheck disable=SC2086 # "busybox sh" is two words
-    UCI_AWK=$SCRATCH/uci.awk UCI_FILE=$2 $1 -c '. "$0"; . "$1"; start_service; service_triggers' "$SCRATCH/rc-stubs.sh" "$OW_INIT" 2>&1
+    PATH="$TLS_STUBS/logger:${OW_PATH:-$PATH}" UCI_HOSTNAME=${UCI_HOSTNAME-router} UCI_AWK=$SCRATCH/uci.awk UCI_FILE=$2 \
+        $1 -c '. "$0"; . "$1"; [ -z "${OW_TEST_BIN:-}" ] || WARDEN_BIN=$OW_TEST_BIN; start_service; service_triggers' \
+        "$SCRATCH/rc-stubs.sh" "$OW_INIT" 2>&1
 }
-sed "s|option root '/www'|option root '$WWW'|" "$OW_CONF" >"$SCRATCH/uci-shipped"
+# The shipped config, its certificate and key under OW_TLS (made by the first run
+# with openssl, for the host name router) and warden the stand-in with TLS; the
+# other tests from the shipped config leave HTTPS out (its lines deleted).
+OW_TLS=$SCRATCH/ow-tls
+sed -e "s|option root '/www'|option root '$WWW'|" -e "s|'/etc/warden/warden\.|'$OW_TLS/shipped/warden.|" \
+    "$OW_CONF" >"$SCRATCH/uci-shipped"
+OW_CONF_HTTP=$SCRATCH/uci-shipped-http
+sed '/^[[:space:]]*\(list\|option\) \(listen_https\|cert\|key\|redirect_https\) /d' "$OW_CONF" >"$OW_CONF_HTTP"
 want_shipped="instance main
 set command
-  /usr/sbin/warden
+  $TLS_STUBS/tls/warden
   --root
   $WWW
 append command
@@ -431,6 +467,17 @@ append command
   --listen
   [::]:80
 append command
+  --listen-tls
+  0.0.0.0:443
+append command
+  --listen-tls
+  [::]:443
+append command
+  --tls-cert
+  $OW_TLS/shipped/warden.crt
+  --tls-key
+  $OW_TLS/shipped/warden.key
+append command
   --user
   warden
 append command
@@ -438,6 +485,9 @@ append command
 append command
   --allow-host
   openwrt.lan
+set file
+  $OW_TLS/shipped/warden.crt
+  $OW_TLS/shipped/warden.key
 set stdout
   1
 set stderr
@@ -458,7 +508,7 @@ make_auth_file "$OW_AUTH" admin 'router pass'
 sed -E -e "s|option root '/www'|option root '$WWW'|" \
     -e 's/^([[:space:]]*)#((option|list) (auth_file|protect|allow_host|allow_any_host|header|proxy|proxy_allow_remote|max_body|proxy_max_body|proxy_timeout) )/\1\2/' \
     -e "s|option auth_file '/etc/warden/htpasswd'|option auth_file '$OW_AUTH'|" \
-    "$OW_CONF" >"$SCRATCH/uci-examples"
+    "$OW_CONF_HTTP" >"$SCRATCH/uci-examples"
 cat >"$SCRATCH/uci-full" <<EOF
 config warden 'full'
 	option enabled 'yes'
@@ -718,9 +768,10 @@ if [ -e "$LG_MARK" ]; then
 else
     ok "warden.init: user and syslog_facility values with \$(...) and ; are not run"
 fi
+: >"$TLS_STUBS/logger.log"
 for sh in dash "busybox sh"; do
-    expect_eq "warden.init ($sh): shipped config -> one procd instance, its command and params" \
-        "$(run_init "$sh" "$SCRATCH/uci-shipped")" "$want_shipped"
+    expect_eq "warden.init ($sh): shipped config (HTTPS on 443, a warden with TLS) -> one procd instance, its command and params" \
+        "$(OW_TEST_BIN=$TLS_STUBS/tls/warden run_init "$sh" "$SCRATCH/uci-shipped")" "$want_shipped"
     got=$(run_init "$sh" "$SCRATCH/uci-full")
     expect_eq "warden.init ($sh): instances only for enabled sections with an existing root and auth file" \
         "$(printf '%s\n' "$got" | sed -n 's/^instance //p' | tr '\n' ' ')" "full single "
@@ -738,7 +789,7 @@ for sh in dash "busybox sh"; do
     got=$(run_init "$sh" "$SCRATCH/uci-examples" | instance_argv main | tr '\n' '|')
     expect_eq "warden.init ($sh): shipped login/Host/header/proxy examples uncommented -> exact argv" "$got" \
         "/usr/sbin/warden|--root|$WWW|--listen|0.0.0.0:80|--listen|[::]:80|--user|warden|--syslog|--auth-file|$OW_AUTH|--protect|/admin|--protect|/cgi-bin|--allow-host|openwrt.lan|--allow-host|router.lan|--header|X-Frame-Options: SAMEORIGIN|--header|Content-Security-Policy: default-src 'self'; img-src 'self' data:|--header|Referrer-Policy:|--proxy|/api=127.0.0.1:9000|--max-body|64k|--proxy-max-body|/api/firmware=64m|--proxy-timeout|30|"
-    got=$(run_init "$sh" "$SCRATCH/uci-shipped" | instance_argv main | grep -E -- '^--(proxy|max-body)' || true)
+    got=$(OW_TEST_BIN=$TLS_STUBS/tls/warden run_init "$sh" "$SCRATCH/uci-shipped" | instance_argv main | grep -E -- '^--(proxy|max-body)' || true)
     expect_eq "warden.init ($sh): shipped config -> no --proxy, --max-body or --proxy-* flag (nothing proxied by default)" "$got" ""
 done
 sc_base="</usr/sbin/warden><--root><$WWW><--listen><127.0.0.1:0><--user><warden><--syslog>"
@@ -871,7 +922,7 @@ if [ -n "$RUNTIME" ]; then
     # The shipped config (listening on 127.0.0.1:0 instead of port 80) as procd would
     # run it: no option user, so --user warden, resolved to USERID's ids.
     sed -e "s|option root '/www'|option root '$WWW'|" -e "/list listen '\[::\]:80'/d" \
-        -e "s|list listen '0.0.0.0:80'|list listen '127.0.0.1:0'|" "$OW_CONF" >"$SCRATCH/uci-shipped-local"
+        -e "s|list listen '0.0.0.0:80'|list listen '127.0.0.1:0'|" "$OW_CONF_HTTP" >"$SCRATCH/uci-shipped-local"
     args=()
     while IFS= read -r a; do args+=("$a"); done < <(run_init dash "$SCRATCH/uci-shipped-local" | instance_argv main)
     ow_args "${args[@]}"
@@ -898,7 +949,7 @@ if [ -n "$RUNTIME" ]; then
             pri=$((code * 8 + 6))
             port=$(free_port 20000 30000)
             sed -e "s|option root '/www'|option root '$WWW'|" -e "/list listen '\[::\]:80'/d" \
-                -e "s|list listen '0.0.0.0:80'|list listen '127.0.0.1:$port'|" "$OW_CONF" >"$SCRATCH/uci-syslog-$fac"
+                -e "s|list listen '0.0.0.0:80'|list listen '127.0.0.1:$port'|" "$OW_CONF_HTTP" >"$SCRATCH/uci-syslog-$fac"
             [ "$fac" = daemon ] || sed -i "s|^\([[:space:]]*\)option syslog '1'\$|&\n\1option syslog_facility '$fac'|" "$SCRATCH/uci-syslog-$fac"
             args=()
             while IFS= read -r a; do args+=("$a"); done < <(run_init dash "$SCRATCH/uci-syslog-$fac" | instance_argv main)
@@ -942,4 +993,171 @@ with open(sys.argv[2], "ab", buffering=0) as f:
     fi
 else
     skip "warden.init: the full and single-option command lines pass warden --check"
+fi
+
+# ---- HTTPS: listen_https, cert, key, redirect_https, max_tls_connections ----------
+# The shipped config's runs above made its certificate (openssl, host name router):
+# once, said as a notice in the log, never made over.
+t="warden.init: shipped config, no certificate yet"
+if [ -s "$OW_TLS/shipped/warden.crt" ] && [ -s "$OW_TLS/shipped/warden.key" ]; then
+    expect_eq "$t -> made once with openssl for the UCI host name (CN router, P-256, 730 days, key 600), said once in the log" \
+        "$(cert_summary "$OW_TLS/shipped/warden.crt" "$OW_TLS/shipped/warden.key")|$(sed "s|$OW_TLS|OW_TLS|g" "$TLS_STUBS/logger.log")" \
+        "subject=CN = router issuer=CN = router curve=prime256v1 days=730 ca=CA:FALSE san=DNS:router match=yes key=600 cert=644|daemon.notice warden: instance main: made a self-signed certificate for CN=router (openssl, ECDSA P-256, 730 days): OW_TLS/shipped/warden.crt, its key OW_TLS/shipped/warden.key"
+else
+    fail "$t -> made with openssl" "$(ls -la "$OW_TLS/shipped" 2>&1; cat "$TLS_STUBS/logger.log")"
+fi
+# ow_tls_conf NAME DIR [OPTION-LINE...]: a config with one instance NAME listening on
+# 127.0.0.1:0 and 127.0.0.2:443 for HTTPS, its certificate and key in DIR, and the
+# given lines (tab-indented UCI options) added.
+ow_tls_conf() {
+    local name=$1 dir=$2 line
+    shift 2
+    printf "config warden '%s'\n\toption enabled '1'\n\toption root '%s'\n\tlist listen '127.0.0.1:0'\n\tlist listen_https '127.0.0.2:443'\n\toption cert '%s/warden.crt'\n\toption key '%s/warden.key'\n" \
+        "$name" "$WWW" "$dir" "$dir"
+    for line in "$@"; do printf '\t%s\n' "$line"; done
+}
+# tls_flags: the HTTPS flags of instance_argv's output (stdin), as <a><b>...
+tls_flags() {
+    local a next=""
+    while IFS= read -r a; do
+        if [ -n "$next" ]; then printf '<%s>' "$a"; next=""; continue; fi
+        case "$a" in
+        --listen-tls | --tls-cert | --tls-key | --max-tls-connections) printf '<%s>' "$a"; next=1 ;;
+        --redirect-https) printf '<%s>' "$a" ;;
+        esac
+    done
+}
+ow_base="<--listen-tls><127.0.0.2:443><--tls-cert><$OW_TLS/DIR/warden.crt><--tls-key><$OW_TLS/DIR/warden.key>"
+for sh in dash "busybox sh"; do
+    t="warden.init ($sh)"
+    rm -rf "${OW_TLS:?}"/[a-z]*[0-9] "$TLS_STUBS/px5g.argv"
+    : >"$TLS_STUBS/logger.log"
+    # px5g installed: it makes the pair, with uhttpd's arguments and this host name.
+    ow_tls_conf px "$OW_TLS/px1" >"$SCRATCH/uci-tls"
+    out=$(OW_TEST_BIN=$TLS_STUBS/tls/warden OW_PATH="$TLS_STUBS/px5g:$TLS_STUBS/path-no-px5g" UCI_HOSTNAME=gw-1.lan \
+        run_init "$sh" "$SCRATCH/uci-tls")
+    expect_eq "$t, px5g installed: px5g made the pair (-subj /CN=gw-1.lan, the UCI host name); HTTPS flags" \
+        "$(sed -E 's/\.warden-tls\.[A-Za-z0-9]{6}/.X/g' "$TLS_STUBS/px5g.argv" 2>&1)|$(instance_argv px <<<"$out" | tls_flags)|$(stat -c %a "$OW_TLS/px1/warden.key" 2>&1)" \
+        "<selfsigned><-days><730><-newkey><ec><-pkeyopt><ec_paramgen_curve:P-256><-keyout><$OW_TLS/px1/.X/key><-out><$OW_TLS/px1/.X/crt><-subj></CN=gw-1.lan>|${ow_base//DIR/px1}|600"
+    # An existing pair is used as it is (not made over).
+    before=$(sha256sum "$OW_TLS/px1/warden.crt" "$OW_TLS/px1/warden.key" 2>&1)
+    : >"$TLS_STUBS/px5g.argv"
+    out=$(OW_TEST_BIN=$TLS_STUBS/tls/warden OW_PATH="$TLS_STUBS/px5g:$TLS_STUBS/path-no-px5g" run_init "$sh" "$SCRATCH/uci-tls")
+    expect_eq "$t: a certificate and key there -> used, not made over (px5g not run, files unchanged), HTTPS flags" \
+        "$(cat "$TLS_STUBS/px5g.argv")|$(sha256sum "$OW_TLS/px1/warden.crt" "$OW_TLS/px1/warden.key" 2>&1)|$(instance_argv px <<<"$out" | tls_flags)" \
+        "|$before|${ow_base//DIR/px1}"
+    # Neither px5g nor openssl: no HTTPS, the instance still starts, a warning in
+    # the log (and on stderr); no file made.
+    : >"$TLS_STUBS/logger.log"
+    ow_tls_conf none "$OW_TLS/none1" "option redirect_https '1'" "option max_tls_connections '8'" >"$SCRATCH/uci-tls"
+    out=$(OW_TEST_BIN=$TLS_STUBS/tls/warden OW_PATH="$TLS_STUBS/path-none" run_init "$sh" "$SCRATCH/uci-tls")
+    w="instance none: option cert/key: no certificate at $OW_TLS/none1/warden.crt: neither px5g nor openssl is installed to make one; started without HTTPS (listen_https, redirect_https)"
+    expect_eq "$t, neither px5g nor openssl: started without any HTTPS flag (no redirect either), a warning logged (daemon.warn) and on stderr, no file made" \
+        "$(instance_argv none <<<"$out" | tr '\n' ' ')|$(cat "$TLS_STUBS/logger.log")|$(grep '^warden: ' <<<"$out")|$([ -e "$OW_TLS/none1" ] && echo made || echo 'not made')" \
+        "$TLS_STUBS/tls/warden --root $WWW --listen 127.0.0.1:0 --user warden --syslog |daemon.warn warden: $w|warden: $w|not made"
+    # A warden built without TLS (or older than it): no HTTPS, a warning, nothing made.
+    for v in notls old; do
+        : >"$TLS_STUBS/logger.log"
+        ow_tls_conf "$v" "$OW_TLS/${v}1" "option redirect_https '1'" >"$SCRATCH/uci-tls"
+        out=$(OW_TEST_BIN=$TLS_STUBS/$v/warden run_init "$sh" "$SCRATCH/uci-tls")
+        w="instance $v: $TLS_STUBS/$v/warden is built without HTTPS (warden --version: no TLS): started without listen_https and redirect_https"
+        expect_eq "$t, a warden whose --version says $([ "$v" = notls ] && echo '"no TLS"' || echo 'nothing of TLS (older)'): started without any HTTPS flag, a warning logged and on stderr, no certificate made" \
+            "$(instance_argv "$v" <<<"$out" | tr '\n' ' ')|$(cat "$TLS_STUBS/logger.log")|$(grep '^warden: ' <<<"$out")|$([ -e "$OW_TLS/${v}1" ] && echo made || echo 'not made')" \
+            "$TLS_STUBS/$v/warden --root $WWW --listen 127.0.0.1:0 --user warden --syslog |daemon.warn warden: $w|warden: $w|not made"
+    done
+    # Only one of the two there: not made over, no HTTPS, said why.
+    mkdir -p "$OW_TLS/one1"
+    cp "$OW_TLS/px1/warden.crt" "$OW_TLS/one1/"
+    ow_tls_conf one "$OW_TLS/one1" >"$SCRATCH/uci-tls"
+    out=$(OW_TEST_BIN=$TLS_STUBS/tls/warden run_init "$sh" "$SCRATCH/uci-tls")
+    expect_eq "$t: the certificate there without its key -> started without HTTPS, said why, the certificate kept, no key made" \
+        "$(instance_argv one <<<"$out" | tls_flags)|$(grep '^warden: ' <<<"$out")|$(cmp "$OW_TLS/px1/warden.crt" "$OW_TLS/one1/warden.crt" && ls "$OW_TLS/one1")" \
+        "|warden: instance one: option cert/key: only one of $OW_TLS/one1/warden.crt and $OW_TLS/one1/warden.key is there: none made over it (remove it to have both made); started without HTTPS (listen_https, redirect_https)|warden.crt"
+    # redirect_https and max_tls_connections: with HTTPS, flags; without
+    # listen_https, warned and left out (warden would refuse them).
+    cat >"$SCRATCH/uci-tls" <<CONF
+$(ow_tls_conf redir "$OW_TLS/px1" "option redirect_https 'on'" "option max_tls_connections '8'")
+
+config warden 'nohttps'
+	option enabled '1'
+	option root '$WWW'
+	list listen '127.0.0.1:0'
+	option redirect_https '1'
+	option max_tls_connections '4'
+CONF
+    out=$(OW_TEST_BIN=$TLS_STUBS/tls/warden run_init "$sh" "$SCRATCH/uci-tls")
+    expect_eq "$t: redirect_https 'on', max_tls_connections '8' -> --max-tls-connections 8 --redirect-https; without listen_https both warned, not passed" \
+        "$(instance_argv redir <<<"$out" | tls_flags)|$(instance_argv nohttps <<<"$out" | tr '\n' ' ')|$(grep '^warden: ' <<<"$out" | tr '\n' '|')" \
+        "${ow_base//DIR/px1}<--max-tls-connections><8><--redirect-https>|$TLS_STUBS/tls/warden --root $WWW --listen 127.0.0.1:0 --user warden --syslog |warden: instance nohttps: option redirect_https is ignored without listen_https|warden: instance nohttps: option max_tls_connections is ignored without listen_https|"
+    # Hostile values: listen_https and max_tls_connections one argument each, as
+    # written, never run; a hostile cert path or host name refused or replaced,
+    # nothing run; redirect_https not a boolean: warned, off.
+    rm -f "$TLS_MARK"
+    cat >"$SCRATCH/uci-tls" <<CONF
+$(ow_tls_conf h1 "$OW_TLS/px1" "list listen_https '0.0.0.0:443; touch $TLS_MARK'" "option max_tls_connections '\$(touch $TLS_MARK)'" "option redirect_https 'yes please'")
+
+$(ow_tls_conf h2 "$OW_TLS/x" "option cert '$OW_TLS/h2/\$(touch $TLS_MARK)\`touch $TLS_MARK\`.crt'")
+
+$(ow_tls_conf h3 "$OW_TLS/h3")
+CONF
+    # (At most 64 characters, a host name's limit, so that its characters decide.)
+    out=$(OW_TEST_BIN=$TLS_STUBS/tls/warden UCI_HOSTNAME="gw/O=evil;\$(touch $TLS_MARK)" run_init "$sh" "$SCRATCH/uci-tls")
+    expect_eq "$t: hostile listen_https and max_tls_connections -> one argument each, as written; redirect_https 'yes please' -> warned, off" \
+        "$(instance_argv h1 <<<"$out" | tls_flags)|$(grep -c "option redirect_https 'yes please' is not a boolean" <<<"$out")" \
+        "<--listen-tls><127.0.0.2:443><--listen-tls><0.0.0.0:443; touch $TLS_MARK><--tls-cert><$OW_TLS/px1/warden.crt><--tls-key><$OW_TLS/px1/warden.key><--max-tls-connections><\$(touch $TLS_MARK)>|1"
+    expect_eq "$t: a cert path with \$(...) and backticks -> refused as written, no HTTPS, nothing made" \
+        "$(instance_argv h2 <<<"$out" | tls_flags)|$(grep '^warden: instance h2' <<<"$out")|$(find "$OW_TLS" -path "*h2*" | wc -l)" \
+        "|warden: instance h2: option cert/key: '$OW_TLS/h2/\$(touch $TLS_MARK)\`touch $TLS_MARK\`.crt' is not an absolute path of letters, digits and / . _ - +; started without HTTPS (listen_https, redirect_https)|0"
+    expect_eq "$t: a hostile UCI host name (/O=, ;, \$(...)) -> the certificate's CN is warden" \
+        "$(openssl x509 -in "$OW_TLS/h3/warden.crt" -noout -subject 2>&1)|$(instance_argv h3 <<<"$out" | tls_flags)" \
+        "subject=CN = warden|${ow_base//DIR/h3}"
+    if [ -e "$TLS_MARK" ]; then
+        fail "$t: no hostile value was run" "$(ls -l "$TLS_MARK")"
+    else
+        ok "$t: no hostile value was run"
+    fi
+    # The certificate and key are procd file params: reload restarts warden when
+    # they change (as for the auth file, listed first).
+    ow_tls_conf files "$OW_TLS/px1" "option auth_file '$OW_AUTH'" "list protect '/admin'" >"$SCRATCH/uci-tls"
+    expect_eq "$t: procd file params: the auth file, the certificate, its key" \
+        "$(OW_TEST_BIN=$TLS_STUBS/tls/warden run_init "$sh" "$SCRATCH/uci-tls" | awk '/^set file/{f=1; next} /^[a-z]/{f=0} f' | tr -d ' ' | tr '\n' ' ')" \
+        "$OW_AUTH $OW_TLS/px1/warden.crt $OW_TLS/px1/warden.key "
+done
+if [ -n "$RUNTIME" ] && grep -q -- '^  --listen-tls' <<<"$HELP"; then
+    # With the real binary: the init script makes the certificate (openssl), and its
+    # command line (127.0.0.1 ports, redirect_https '1') passes --check and serves
+    # HTTPS with that certificate, plain HTTP answering 308 to the HTTPS port.
+    port=$(free_port 20000 26000)
+    tport=$(free_port 26000 32000)
+    rm -rf "${OW_TLS:?}/real"
+    sed -e "s|option root '/www'|option root '$WWW'|" -e "/list listen '\[::\]:80'/d" -e "/list listen_https '\[::\]:443'/d" \
+        -e "s|list listen '0.0.0.0:80'|list listen '127.0.0.1:$port'|" -e "s|list listen_https '0.0.0.0:443'|list listen_https '127.0.0.1:$tport'|" \
+        -e "s|option redirect_https '0'|option redirect_https '1'|" -e "s|'/etc/warden/warden\.|'$OW_TLS/real/warden.|" \
+        "$OW_CONF" >"$SCRATCH/uci-tls-real"
+    args=()
+    while IFS= read -r a; do args+=("$a"); done < <(OW_TEST_BIN=$BIN OW_PATH="$TLS_STUBS/path-no-px5g" run_init dash "$SCRATCH/uci-tls-real" | instance_argv main)
+    ow_args "${args[@]}"
+    t="warden.init + $BIN: the shipped config on 127.0.0.1 (HTTPS, redirect_https '1')"
+    if out=$("${OW_NS[@]}" "${OW_ARGS[@]}" --check 2>&1 | cat; exit "${PIPESTATUS[0]}"); then
+        ok "$t passes --check (the certificate made by the init script read before the jail)"
+    else
+        fail "$t passes --check" "$(printf '%s\n' "${OW_ARGS[*]}" "$out")"
+    fi
+    log=$SCRATCH/ow-tls-real.log
+    "${OW_NS[@]}" "${OW_ARGS[@]}" >"$log" 2>&1 &
+    wpid=$!
+    record_pid "$wpid"
+    got=""
+    if wait_for "$log" "listening on https://127.0.0.1:$tport"; then
+        got=$(https_get "$tport" /index.html | tr '\n' '|')
+        http_get "$port" /firmware.html || true
+        got+="$HTTP_STATUS_LINE $(grep -i '^Location: ' <<<"$HTTP_HEADERS" || true)"
+    fi
+    expect_eq "$t serves HTTPS with the made certificate, plain HTTP 308 to the HTTPS port" "$got" \
+        "HTTP/1.1 200 OK|sha256 $(cert_sha256 "$OW_TLS/real/warden.crt" 2>&1)|HTTP/1.1 308 Permanent Redirect Location: https://localhost:$tport/firmware.html"
+    rc=0
+    term_and_wait "$wpid" >/dev/null 2>&1 || rc=$?
+    expect_eq "$t: SIGTERM -> exit 0" "$rc" 0
+else
+    skip "warden.init: the shipped config with HTTPS passes --check and serves HTTPS (needs root and a binary with --listen-tls)"
 fi

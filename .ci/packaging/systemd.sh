@@ -45,8 +45,8 @@ need "$UNIT" "warden.service: hardening directives" \
     'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' 'RestrictNamespaces=yes' 'LockPersonality=yes' \
     'MemoryDenyWriteExecute=yes' 'SystemCallArchitectures=native' 'WantedBy=multi-user.target'
 need "$UNIT" "warden.service: extra flags as WARDEN_OPTS from /etc/default/warden, documented with examples" \
-    'Environment=WARDEN_OPTS=' 'EnvironmentFile=-/etc/default/warden' \
-    'ExecStart=/usr/sbin/warden --root /var/www --listen 0.0.0.0:80 $WARDEN_OPTS' \
+    'Environment=WARDEN_OPTS=' 'Environment=WARDEN_HTTPS=' 'EnvironmentFile=-/etc/default/warden' \
+    'ExecStart=/usr/sbin/warden --root /var/www --listen 0.0.0.0:80 $WARDEN_HTTPS $WARDEN_OPTS' 'https.conf' \
     '#Environment="WARDEN_OPTS=--auth-file /etc/warden/htpasswd --protect /admin --allow-host router.lan"' \
     "--header 'X-Frame-Options: SAMEORIGIN'" 'warden --hash-password' '/etc/warden/htpasswd mode 0600'
 need "$UNIT" "warden.service: proxy flags documented, with a WARDEN_OPTS example" \
@@ -86,6 +86,42 @@ need "$DROPIN" "ip-allowlist.conf: a drop-in allowing localhost, link-local and 
     '[Service]' 'IPAddressDeny=any' 'IPAddressAllow=localhost' 'IPAddressAllow=link-local' \
     'IPAddressAllow=10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fc00::/7' '/etc/systemd/system/warden.service.d/' \
     'Not covered:' '--proxy-allow-remote' 'CONFIG_CGROUP_BPF'
+HTTPS_DROPIN=boards/systemd/https.conf
+TLS_HELPER=boards/systemd/warden-tls-cert
+need "$HTTPS_DROPIN" "https.conf: a drop-in adding HTTPS on 443 (\$WARDEN_HTTPS), /etc/warden writable, warden-tls-cert before warden" \
+    '[Service]' 'Environment="WARDEN_HTTPS=--listen-tls 0.0.0.0:443 --listen-tls [::]:443 --tls-cert /etc/warden/warden.crt --tls-key /etc/warden/warden.key"' \
+    'ConfigurationDirectory=warden' 'ConfigurationDirectoryMode=0700' \
+    'ExecStartPre=/usr/libexec/warden/warden-tls-cert $WARDEN_HTTPS $WARDEN_OPTS' \
+    'install -D -m 0755 warden-tls-cert /usr/libexec/warden/warden-tls-cert' '--redirect-https' 'no TLS'
+sh_syntax "$TLS_HELPER"
+check "shellcheck -s sh: $TLS_HELPER" shellcheck -s sh "$TLS_HELPER"
+executable "$TLS_HELPER"
+# The helper's reading of warden's flags (both spellings) and its exits, with openssl
+# and without a tool; no root needed.
+H=$SCRATCH/tls-helper
+th() { # PATH ARGS...: the helper's exit status, stdout, stderr (lib.sh's logger first)
+    local path=$1 rc=0 out
+    shift
+    out=$(PATH="$TLS_STUBS/logger:$path" sh "$TLS_HELPER" "$@" 2>"$H.err") || rc=$?
+    printf '%s|%s|%s' "$rc" "$out" "$(cat "$H.err")"
+}
+expect_eq "warden-tls-cert: no --listen-tls -> exit 0, nothing said or made" \
+    "$(th "$TLS_STUBS/path-no-px5g" --listen 127.0.0.1:80 --tls-cert "$H/c.crt" --tls-key "$H/c.key")|$([ -e "$H" ] && echo made || echo 'not made')" \
+    "0|||not made"
+expect_eq "warden-tls-cert: --listen-tls, --tls-cert FILE and --tls-key=FILE, neither there -> made with openssl, one line on stdout, exit 0" \
+    "$(th "$TLS_STUBS/path-no-px5g" --listen-tls 127.0.0.1:443 --tls-cert "$H/c.crt" --header 'X-A: b' "--tls-key=$H/c.key")" \
+    "0|warden-tls-cert: made a self-signed certificate for CN=$(tls_block "$TLS_HELPER" | dash -c '. /dev/stdin; warden_cert_name "$(warden_hostname)"') (openssl, ECDSA P-256, 730 days): $H/c.crt, its key $H/c.key|"
+before=$(sha256sum "$H/c.crt" "$H/c.key" 2>&1)
+expect_eq "warden-tls-cert: both there -> exit 0, nothing said, not made over" \
+    "$(th "$TLS_STUBS/path-no-px5g" "--listen-tls=127.0.0.1:443" "--tls-cert=$H/c.crt" --tls-key "$H/c.key")|$(sha256sum "$H/c.crt" "$H/c.key" 2>&1)" \
+    "0|||$before"
+rm -f "$H/c.key"
+expect_eq "warden-tls-cert: only the certificate there -> exit 1, why on stderr (the unit fails before warden starts)" \
+    "$(th "$TLS_STUBS/path-no-px5g" --listen-tls 127.0.0.1:443 --tls-cert "$H/c.crt" --tls-key "$H/c.key")" \
+    "1||warden-tls-cert: only one of $H/c.crt and $H/c.key is there: none made over it (remove it to have both made)"
+expect_eq "warden-tls-cert: neither px5g nor openssl -> exit 1, why on stderr" \
+    "$(th "$TLS_STUBS/path-none" --listen-tls 127.0.0.1:443 --tls-cert "$H/d.crt" --tls-key "$H/d.key")" \
+    "1||warden-tls-cert: no certificate at $H/d.crt: neither px5g nor openssl is installed to make one"
 need "$UNIT" "warden.service: the IP allow list's limit and the drop-in documented" \
     'IPAddressDeny= filters by peer address for the whole unit' 'ip-allowlist.conf'
 # PrivateUsers= stops warden from starting (emulated below): the unit must not set it.
@@ -173,6 +209,15 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     else
         fail "systemd-analyze verify: the unit with ip-allowlist.conf as a drop-in" "$out"
     fi
+    # With https.conf (its ExecStartPre= the helper in this tree: verify wants it there).
+    mkdir -p "$SCRATCH/unit-https/warden.service.d"
+    cp "$SCRATCH/unit/warden.service" "$SCRATCH/unit-https/"
+    sed "s|/usr/libexec/warden/warden-tls-cert|$REPO/$TLS_HELPER|" "$HTTPS_DROPIN" >"$SCRATCH/unit-https/warden.service.d/https.conf"
+    if out=$(systemd-analyze verify "$SCRATCH/unit-https/warden.service" 2>&1) && [ -z "$out" ]; then
+        ok "systemd-analyze verify: the unit with https.conf as a drop-in"
+    else
+        fail "systemd-analyze verify: the unit with https.conf as a drop-in" "$out"
+    fi
     # The exposure score (0 = best, 10 = worst). SECURITY_MAX: the unit's score when
     # it was recorded (2.4, systemd 252) plus 0.1; lower it when the unit gets better.
     SECURITY_MAX=2.5
@@ -182,8 +227,15 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     }
     score=$(exposure "$SCRATCH/unit/warden.service")
     lan=$(exposure "$SCRATCH/unit-lan/warden.service")
+    https=$(exposure "$SCRATCH/unit-https/warden.service")
     echo "   systemd-analyze security --offline=true: warden.service exposure ${score:-?}," \
-        "with ip-allowlist.conf ${lan:-?} (ceiling $SECURITY_MAX, $(systemd-analyze --version | head -1))"
+        "with ip-allowlist.conf ${lan:-?}, with https.conf ${https:-?} (ceiling $SECURITY_MAX, $(systemd-analyze --version | head -1))"
+    if [ -n "$https" ] && awk -v s="$https" -v m="$SECURITY_MAX" 'BEGIN { exit !(s <= m) }'; then
+        ok "systemd-analyze security --offline: with https.conf $https, not above the ceiling $SECURITY_MAX"
+    else
+        fail "systemd-analyze security --offline: with https.conf ${https:-unreadable} above the ceiling $SECURITY_MAX" \
+            "$(systemd-analyze security --offline=true "$SCRATCH/unit-https/warden.service" 2>&1 | grep -E '^✗|Overall')"
+    fi
     if [ -n "$score" ] && awk -v s="$score" -v m="$SECURITY_MAX" 'BEGIN { exit !(s <= m) }'; then
         ok "systemd-analyze security --offline: exposure $score, not above the ceiling $SECURITY_MAX"
     else
@@ -215,13 +267,18 @@ cat >"$SCRATCH/sandbox.sh" <<'EOF'
 # are copied to /srv/sbin/warden and /srv/www (a tmpfs over /srv in this mount
 # namespace only) since /tmp is replaced; then warden --root /srv/www ARGS runs.
 # With $ETC_UPPER (a directory), its files are laid over /etc (overlayfs, owners
-# and modes kept), e.g. warden/htpasswd for /etc/warden/htpasswd.
+# and modes kept), e.g. warden/htpasswd for /etc/warden/htpasswd. With $CONF_RW (a
+# directory; ETC_UPPER must have warden/), it is bound read-write on /etc/warden, as
+# https.conf's ConfigurationDirectory=warden keeps it writable; with $TLS_HELPER
+# (https.conf's ExecStartPre= script), it runs first with warden's ARGS, under the
+# same setpriv, and warden only if it succeeds. UMask=0077 for both.
 set -eu
 stage=$1 bin=$2 www=$3 caps=$4 nnp=$5
 shift 5
 mount -t tmpfs -o mode=755 tmpfs "$stage"
 mkdir "$stage/dev" "$stage/srv" "$stage/srv/sbin"
 cp "$bin" "$stage/srv/sbin/warden"
+[ -z "${TLS_HELPER:-}" ] || cp "$TLS_HELPER" "$stage/srv/sbin/warden-tls-cert"
 cp -R "$www" "$stage/srv/www"
 for n in null zero urandom random full; do
     touch "$stage/dev/$n"
@@ -234,6 +291,9 @@ if [ -n "${ETC_UPPER:-}" ]; then
     mkdir "$stage/etc-work"
     mount -t overlay overlay -o "lowerdir=/etc,upperdir=$stage/etc-upper,workdir=$stage/etc-work" /etc
 fi
+if [ -n "${CONF_RW:-}" ]; then
+    mount --bind "$CONF_RW" /etc/warden                  # ConfigurationDirectory=warden
+fi
 for m in /srv /opt /boot /var /etc /usr /; do              # ProtectSystem=strict
     if mountpoint -q "$m"; then mount -o remount,bind,ro "$m"; fi
 done
@@ -242,6 +302,12 @@ mount -t tmpfs -o mode=1777 tmpfs /var/tmp
 mount -t tmpfs -o mode=755 tmpfs /home                   # ProtectHome=yes
 mount -t tmpfs -o mode=700 tmpfs /root
 mount -t proc -o hidepid=invisible,subset=pid proc /proc # ProtectProc=invisible, ProcSubset=pid
+umask 077                                                # UMask=0077
+if [ -n "${TLS_HELPER:-}" ]; then                        # https.conf's ExecStartPre=
+    # shellcheck disable=SC2086 # $nnp is empty or one flag
+    setpriv --bounding-set "-all,$caps" --inh-caps -all --ambient-caps -all $nnp \
+        -- /srv/sbin/warden-tls-cert "$@" || exit 1
+fi
 # shellcheck disable=SC2086 # $nnp is empty or one flag
 set -- setpriv --bounding-set "-all,$caps" --inh-caps -all --ambient-caps -all $nnp \
     -- /srv/sbin/warden --root /srv/www "$@"
@@ -412,4 +478,50 @@ map '0 0 4294967295' setgroups allow port >= 1024: exit 0: confinement as planne
         fail "sandbox: demo backend listening on 127.0.0.1:$bport" "$(cat "$blog")"
     fi
     stop_backend "$BACKEND_PID"
+    # https.conf in the sandbox: /etc read-only but /etc/warden (ConfigurationDirectory=,
+    # a scratch directory bound there), the drop-in's WARDEN_HTTPS on 127.0.0.1, its
+    # ExecStartPre (warden-tls-cert) first with the same capabilities and no_new_privs:
+    # it makes the certificate there (openssl, key 600), then warden serves HTTPS
+    # with it. Control: without a writable /etc/warden the helper fails, warden never runs.
+    probe=$SCRATCH/overlay-probe-tls
+    mkdir -p "$probe/u" "$probe/w" "$probe/m"
+    if ! grep -q -- '^  --listen-tls' <<<"$HELP"; then
+        skip "sandbox with https.conf (this binary has no --listen-tls)"
+    elif ! unshare -m --propagation private mount -t overlay overlay \
+        -o "lowerdir=/etc,upperdir=$probe/u,workdir=$probe/w" "$probe/m" 2>/dev/null; then
+        skip "sandbox with https.conf (overlayfs not available here)"
+    else
+        tport=$(free_port 26000 32000)
+        flags=$(sed -n 's/^Environment="WARDEN_HTTPS=\(.*\)"$/\1/p' "$HTTPS_DROPIN")
+        flags=${flags//0.0.0.0:443/127.0.0.1:$tport}
+        flags=${flags//--listen-tls \[::\]:443 /}
+        read -ra tls_args <<<"$flags"
+        EUT=$SCRATCH/etc-upper-tls
+        CONF=$SCRATCH/etc-warden-rw
+        mkdir -p "$EUT/warden" "$CONF"
+        chmod 700 "$EUT/warden" "$CONF"
+        log=$SCRATCH/sandbox-tls.log
+        ETC_UPPER=$EUT CONF_RW=$CONF TLS_HELPER=$REPO/$TLS_HELPER \
+            sandbox "$SCRATCH/stage10" --listen "127.0.0.1:$port" "${tls_args[@]}" >"$log" 2>&1 &
+        pid=$!
+        record_pid "$pid"
+        got=""
+        if wait_for "$log" "listening on https://127.0.0.1:$tport"; then
+            got="$(grep -c '^warden-tls-cert: made a self-signed certificate for CN=.* (openssl, ECDSA P-256, 730 days): /etc/warden/warden.crt, its key /etc/warden/warden.key$' "$log")|$(stat -c %a "$CONF/warden.key")|$(https_get "$tport" /index.html | tr '\n' '|')"
+        fi
+        expect_eq "sandbox with https.conf (${tls_args[*]}): warden-tls-cert makes /etc/warden/warden.crt (key 600), warden serves HTTPS with it" \
+            "$got" "1|600|HTTP/1.1 200 OK|sha256 $(cert_sha256 "$CONF/warden.crt" 2>&1)|"
+        rc=0
+        term_and_wait "$pid" || rc=$?
+        expect_eq "sandbox (https.conf): SIGTERM -> warden exits 0" "$rc" 0
+        rc=0
+        out=$(ETC_UPPER=$EUT TLS_HELPER=$REPO/$TLS_HELPER sandbox "$SCRATCH/stage11" --listen "127.0.0.1:$port" \
+            "${tls_args[@]}" --check 2>&1) || rc=$?
+        if [ "$rc" != 0 ] && grep -qx 'warden-tls-cert: no certificate at /etc/warden/warden.crt: cannot write beside /etc/warden/warden.key and /etc/warden/warden.crt' <<<"$out" &&
+            ! grep -q '^confinement' <<<"$out"; then
+            ok "sandbox without ConfigurationDirectory= (/etc/warden read-only): warden-tls-cert fails, says why, warden never runs (control)"
+        else
+            fail "sandbox without ConfigurationDirectory= (/etc/warden read-only): warden-tls-cert fails, warden never runs (control)" "rc $rc: $out"
+        fi
+    fi
 fi

@@ -55,6 +55,21 @@ fi
 need "$SYSV_DEFAULT" "warden.default: the new settings documented, examples commented out" \
     '#WARDEN_AUTH_FILE=/etc/warden/htpasswd' '#WARDEN_PROTECT="' '#WARDEN_ALLOW_HOST="' \
     '#WARDEN_HEADERS="' '#	X-Frame-Options: SAMEORIGIN' 'warden --hash-password' '--allow-any-host'
+need "$SYSV" "S50warden: HTTPS settings, one --listen-tls per entry; the certificate made (or HTTPS off, said)" \
+    'WARDEN_LISTEN_TLS=""' 'WARDEN_TLS_CERT=/etc/warden/warden.crt' 'WARDEN_TLS_KEY=/etc/warden/warden.key' \
+    'WARDEN_REDIRECT_HTTPS=no' 'WARDEN_MAX_TLS_CONNECTIONS=""' 'set -- "$@" --listen-tls "$addr"' \
+    'set -- "$@" --tls-cert "$WARDEN_TLS_CERT" --tls-key "$WARDEN_TLS_KEY"' 'set -- "$@" --redirect-https' \
+    'warden_has_tls "$DAEMON"' 'warden_tls_cert "$WARDEN_TLS_CERT" "$WARDEN_TLS_KEY" "$(warden_hostname)"' \
+    'logger -t "$LOG_TAG" -p daemon.warn'
+need "$SYSV_DEFAULT" "warden.default: HTTPS documented, commented out" \
+    '#WARDEN_LISTEN_TLS="0.0.0.0:443 [::]:443"' '#WARDEN_TLS_CERT=/etc/warden/warden.crt' \
+    '#WARDEN_TLS_KEY=/etc/warden/warden.key' '#WARDEN_REDIRECT_HTTPS=yes' '#WARDEN_MAX_TLS_CONNECTIONS=8' \
+    'px5g' 'openssl' '"no TLS"'
+if grep -nE '^[[:space:]]*WARDEN_(LISTEN_TLS|REDIRECT_HTTPS)=' "$SYSV_DEFAULT"; then
+    fail "warden.default: HTTPS off by default (WARDEN_LISTEN_TLS, WARDEN_REDIRECT_HTTPS commented out)"
+else
+    ok "warden.default: HTTPS off by default (WARDEN_LISTEN_TLS, WARDEN_REDIRECT_HTTPS commented out)"
+fi
 if grep -nE '^[[:space:]]*WARDEN_(AUTH_FILE|PROTECT)=' "$SYSV_DEFAULT"; then
     fail "warden.default: no login set by default"
 else
@@ -106,16 +121,112 @@ EOF
     done
 fi
 
+# HTTPS, with stand-in daemons (lib.sh's: a warden with TLS or without, recording its
+# argv) and a host name of the test's own (a new UTS namespace), as root: start makes
+# the certificate (openssl, or px5g), passes the flags, says what it did after OK and
+# in the syslog; without TLS or a tool, starts without HTTPS and says why. Each start
+# waits a second (S50warden's check that warden stayed up): the cases beyond these,
+# under both shells, are tls.sh's, on the block itself.
+if [ "$(id -u)" != 0 ]; then
+    skip "S50warden with WARDEN_LISTEN_TLS (needs root)"
+else
+    SV=$SCRATCH/sysv-tls
+    mkdir -p "$SV"
+    sed "s|/etc/default/warden|$SV/default|g" "$SYSV" >"$SV/S50warden"
+    # sysv_tls SHELL DAEMON PATH HOSTNAME [LINE...]: S50warden start under SHELL, with a
+    # defaults file naming DAEMON, root WWW, listen 127.0.0.1:8080, HTTPS on
+    # 127.0.0.1:8443 and [::1]:8443, the certificate and key in $SV/c, WARDEN_SYSLOG=no,
+    # then LINE...; PATH: lib.sh's logger, then PATH; in a new UTS namespace whose host
+    # name is HOSTNAME. Sets sv_out ("STATUS|OUTPUT") and sv_argv (the stand-in's argv),
+    # then kills the stand-in.
+    sysv_tls() {
+        local sh=$1 daemon=$2 path=$3 host=$4 rc=0 out pid
+        shift 4
+        printf '%s\n' "DAEMON=$daemon" "PIDFILE=$SV/warden.pid" "LOGFIFO=$SV/warden.stderr" "WARDEN_ROOT=$WWW" \
+            'WARDEN_LISTEN="127.0.0.1:8080"' 'WARDEN_LISTEN_TLS="127.0.0.1:8443 [::1]:8443"' \
+            "WARDEN_TLS_CERT=$SV/c/warden.crt" "WARDEN_TLS_KEY=$SV/c/warden.key" 'WARDEN_SYSLOG=no' "$@" >"$SV/default"
+        chmod 644 "$SV/default"
+        rm -f "${daemon%/*}/argv" "$SV/warden.pid"
+        # shellcheck disable=SC2086 # "busybox sh" is two words
+        out=$(PATH="$TLS_STUBS/logger:$path" unshare -u /usr/bin/python3 -c \
+            'import os, socket, sys; socket.sethostname(sys.argv[1]); os.execvp(sys.argv[2], sys.argv[2:])' \
+            "$host" $sh "$SV/S50warden" start 2>&1) || rc=$?
+        sv_out="$rc|$out" sv_argv=""
+        pid=$(cat "$SV/warden.pid" 2>/dev/null || true)
+        if [ -n "$pid" ]; then
+            record_pid "$pid"
+            wait_for "${daemon%/*}/argv" "<--root>" || true
+            sv_argv=$(cat "${daemon%/*}/argv" 2>/dev/null || true)
+            kill -KILL "$pid" 2>/dev/null || true
+            rm -f "$SV/warden.pid"
+        fi
+    }
+    svc="$SV/c/warden.crt" svk="$SV/c/warden.key"
+    sv_http="<--root><$WWW><--listen><127.0.0.1:8080>"
+    sv_https="$sv_http<--listen-tls><127.0.0.1:8443><--listen-tls><[::1]:8443><--tls-cert><$svc><--tls-key><$svk>"
+    for sh in dash "busybox sh"; do
+        t="S50warden ($sh, stand-in daemon)"
+        rm -rf "${SV:?}/c"
+        : >"$TLS_STUBS/logger.log"
+        sysv_tls "$sh" "$TLS_STUBS/tls/warden" "$TLS_STUBS/path-no-px5g" gw-sysv \
+            'WARDEN_REDIRECT_HTTPS=yes' 'WARDEN_MAX_TLS_CONNECTIONS=8'
+        made="made a self-signed certificate for CN=gw-sysv (openssl, ECDSA P-256, 730 days): $svc, its key $svk"
+        expect_eq "$t, WARDEN_LISTEN_TLS, no certificate, openssl: made (said after OK and in the syslog), HTTPS flags, redirect, max connections" \
+            "$sv_out|$sv_argv|$(grep -v '^daemon.info' "$TLS_STUBS/logger.log")" \
+            "0|Starting warden: OK ($made)|$sv_https<--max-tls-connections><8><--redirect-https>|daemon.notice warden: $made"
+        if [ -s "$svc" ]; then
+            expect_eq "$t: the certificate: CN = the host name, P-256, key 600" \
+                "$(cert_summary "$svc" "$svk" | grep -o 'subject=CN = [^ ]*\|curve=[^ ]*\|match=[a-z]*\|key=[0-9]*' | tr '\n' ' ')" \
+                "subject=CN = gw-sysv curve=prime256v1 match=yes key=600 "
+        else
+            fail "$t: the certificate is made" "$(ls -la "$SV/c" 2>&1)"
+        fi
+        if [ "$sh" = dash ]; then
+            before=$(sha256sum "$svc" "$svk" 2>&1)
+            sysv_tls "$sh" "$TLS_STUBS/tls/warden" "$TLS_STUBS/path-no-px5g" gw-other
+            expect_eq "$t: started again -> the certificate there is used, not made over (plain OK)" \
+                "$sv_out|$sv_argv|$(sha256sum "$svc" "$svk" 2>&1)" "0|Starting warden: OK|$sv_https|$before"
+        fi
+        : >"$TLS_STUBS/logger.log"
+        sysv_tls "$sh" "$TLS_STUBS/notls/warden" "$TLS_STUBS/path-no-px5g" gw-sysv 'WARDEN_REDIRECT_HTTPS=yes'
+        expect_eq "$t, a warden whose --version says \"no TLS\": started without any HTTPS flag, said after OK and as a warning in the syslog" \
+            "$sv_out|$sv_argv|$(grep -v '^daemon.info' "$TLS_STUBS/logger.log")" \
+            "0|Starting warden: OK (without HTTPS: $TLS_STUBS/notls/warden is built without TLS (its --version says no TLS))|$sv_http|daemon.warn warden: WARDEN_LISTEN_TLS ignored: $TLS_STUBS/notls/warden is built without TLS (its --version says no TLS): started without HTTPS"
+    done
+    t="S50warden (dash, stand-in daemon)"
+    rm -rf "${SV:?}/c"
+    : >"$TLS_STUBS/logger.log"
+    sysv_tls dash "$TLS_STUBS/tls/warden" "$TLS_STUBS/path-none" gw-sysv 'WARDEN_REDIRECT_HTTPS=yes'
+    w="no certificate at $svc: neither px5g nor openssl is installed to make one"
+    expect_eq "$t, neither px5g nor openssl: started without any HTTPS flag, said after OK and as a warning, nothing made" \
+        "$sv_out|$sv_argv|$(grep -v '^daemon.info' "$TLS_STUBS/logger.log")|$([ -e "$SV/c" ] && echo made || echo 'not made')" \
+        "0|Starting warden: OK (without HTTPS: $w)|$sv_http|daemon.warn warden: WARDEN_TLS_CERT/WARDEN_TLS_KEY: $w; started without HTTPS|not made"
+    # px5g installed, and a hostile host name (/O=, ;, $(...)): px5g is given
+    # -subj /CN=warden, nothing is run.
+    : >"$TLS_STUBS/px5g.argv"
+    rm -f "$TLS_MARK"
+    sysv_tls dash "$TLS_STUBS/tls/warden" "$TLS_STUBS/px5g:$TLS_STUBS/path-no-px5g" "gw/O=evil;\$(touch $TLS_MARK)"
+    expect_eq "$t, px5g installed, a hostile host name: px5g makes the pair (uhttpd's arguments, -subj /CN=warden), nothing run" \
+        "${sv_out%% (*}|$(sed -E 's/\.warden-tls\.[A-Za-z0-9]{6}/.X/g' "$TLS_STUBS/px5g.argv")|$sv_argv|$([ -e "$TLS_MARK" ] && echo ran || echo 'not run')" \
+        "0|Starting warden: OK|<selfsigned><-days><730><-newkey><ec><-pkeyopt><ec_paramgen_curve:P-256><-keyout><$SV/c/.X/key><-out><$SV/c/.X/crt><-subj></CN=warden>|$sv_https|not run"
+    sysv_tls dash "$TLS_STUBS/tls/warden" "$TLS_STUBS/path-no-px5g" gw-sysv 'WARDEN_REDIRECT_HTTPS=maybe'
+    expect_eq "$t: WARDEN_REDIRECT_HTTPS=maybe -> start FAIL (yes or no), nothing started" "$sv_out|$sv_argv" \
+        "1|Starting warden: FAIL (WARDEN_REDIRECT_HTTPS is 'maybe': yes or no)|"
+fi
+
 if [ -z "$RUNTIME" ]; then
     skip "S50warden run for real (needs root and a binary)"
 else
     V=$SCRATCH/sysv
     mkdir -p "$V/bin"
-    # logger stand-in: "logger -t TAG -p PRIO" appends "TAG: LINE" per line of stdin.
+    # logger stand-in: "logger -t TAG -p PRIO [MESSAGE]" appends "TAG: LINE" per line of
+    # stdin (or "TAG: MESSAGE").
     cat >"$V/bin/logger" <<EOF
 #!/bin/sh
 tag=logger
 while getopts t:p: o; do case \$o in t) tag=\$OPTARG ;; esac; done
+shift \$((OPTIND - 1))
+if [ "\$#" -gt 0 ]; then printf '%s: %s\\n' "\$tag" "\$*" >>"$V/log"; exit 0; fi
 while IFS= read -r line; do printf '%s: %s\\n' "\$tag" "\$line" >>"$V/log"; done
 EOF
     chmod 755 "$V/bin/logger"
@@ -305,4 +416,47 @@ Starting warden: FAIL ($V/default line 2: a value with a space must be quoted (W
         chown 0 "$V/default"
     done
     stop_backend "$BACKEND_PID"
+    # HTTPS for real (BusyBox ash, the devices' shell): no certificate yet, so start
+    # makes one with openssl; warden serves HTTPS with it and redirects plain HTTP.
+    if grep -q -- '^  --listen-tls' <<<"$HELP"; then
+        port=$(free_port 20000 26000)
+        tport=$(free_port 26000 32000)
+        rm -rf "${V:?}/tls"
+        cat >"$V/default" <<EOF
+DAEMON=$BIN
+PIDFILE=$V/warden.pid
+LOGFIFO=$V/warden.stderr
+WARDEN_ROOT=$WWW
+WARDEN_LISTEN="127.0.0.1:$port"
+WARDEN_LISTEN_TLS="127.0.0.1:$tport"
+WARDEN_TLS_CERT=$V/tls/warden.crt
+WARDEN_TLS_KEY=$V/tls/warden.key
+WARDEN_REDIRECT_HTTPS=yes
+WARDEN_USER="480:480"
+WARDEN_SYSLOG=no
+EOF
+        chmod 644 "$V/default"
+        : >"$V/log"
+        t="S50warden (busybox sh, $BIN), WARDEN_LISTEN_TLS and no certificate"
+        rc=0; out=$(PATH="$V/bin:$PATH" busybox sh "$V/S50warden" start 2>&1) || rc=$?
+        pid=$(cat "$V/warden.pid" 2>/dev/null || true)
+        record_pid "$pid"
+        if [ "$rc" = 0 ] && [[ $out == "Starting warden: OK (made a self-signed certificate for CN="*" (openssl, ECDSA P-256, 730 days): $V/tls/warden.crt, its key $V/tls/warden.key)" ]]; then
+            ok "$t: start makes the certificate (openssl) and says so after OK"
+        else
+            fail "$t: start makes the certificate (openssl) and says so after OK" "rc $rc: $out"
+        fi
+        got=""
+        if wait_for "$V/log" "listening on https://127.0.0.1:$tport"; then
+            got=$(https_get "$tport" /index.html | tr '\n' '|')
+            http_get "$port" /firmware.html || true
+            got+="$HTTP_STATUS_LINE $(grep -i '^Location: ' <<<"$HTTP_HEADERS" || true)"
+        fi
+        expect_eq "$t: warden serves HTTPS with that certificate, plain HTTP 308 to it (WARDEN_REDIRECT_HTTPS=yes)" "$got" \
+            "HTTP/1.1 200 OK|sha256 $(cert_sha256 "$V/tls/warden.crt" 2>&1)|HTTP/1.1 308 Permanent Redirect Location: https://localhost:$tport/firmware.html"
+        rc=0; out=$(PATH="$V/bin:$PATH" busybox sh "$V/S50warden" stop 2>&1) || rc=$?
+        expect_eq "$t: stop -> OK" "$rc|$out" "0|Stopping warden: OK"
+    else
+        skip "S50warden with HTTPS for real (this binary has no --listen-tls)"
+    fi
 fi

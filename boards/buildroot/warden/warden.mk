@@ -76,7 +76,7 @@ $(call warden-stop,BR2_PACKAGE_WARDEN_LISTEN,the listen address must end in :POR
 endif
 $(call warden-check,BR2_PACKAGE_WARDEN_UID,$(WARDEN_DIGITS),the uid must be a number)
 $(call warden-check,BR2_PACKAGE_WARDEN_GID,$(WARDEN_DIGITS),the gid must be a number)
-$(foreach n,MAX_CONNECTIONS HEAD_BUF_SMALL HEAD_BUF_LARGE LARGE_HEAD_BUFS SEND_CHUNK,\
+$(foreach n,MAX_CONNECTIONS HEAD_BUF_SMALL HEAD_BUF_LARGE LARGE_HEAD_BUFS SEND_CHUNK $(if $(BR2_PACKAGE_WARDEN_TLS),TLS_CONNECTIONS),\
 	$(call warden-check,BR2_PACKAGE_WARDEN_$(n),$(WARDEN_DIGITS),a number))
 $(foreach n,UID GID,$(if $(filter 0%,$(call warden-value,BR2_PACKAGE_WARDEN_$(n))),\
 	$(call warden-stop,BR2_PACKAGE_WARDEN_$(n),the id must be 1 or more$(comma) without a leading 0 (warden refuses uid and gid 0))))
@@ -115,7 +115,13 @@ WARDEN_CARGO_ENV = \
 	WARDEN_SEND_CHUNK=$(BR2_PACKAGE_WARDEN_SEND_CHUNK) \
 	WARDEN_DEFAULT_ROOT='$(WARDEN_ROOT)' \
 	WARDEN_DEFAULT_LISTEN='$(WARDEN_LISTEN)' \
-	WARDEN_DEFAULT_USER='$(WARDEN_USER)'
+	WARDEN_DEFAULT_USER='$(WARDEN_USER)' \
+	$(if $(BR2_PACKAGE_WARDEN_TLS),WARDEN_TLS_CONNECTIONS=$(BR2_PACKAGE_WARDEN_TLS_CONNECTIONS))
+
+# HTTPS: the cargo feature tls (Cargo.toml's only default feature), chosen here
+# rather than by default so that BR2_PACKAGE_WARDEN_TLS decides. pkg-cargo.mk adds
+# WARDEN_CARGO_BUILD_OPTS to its cargo build command line.
+WARDEN_CARGO_BUILD_OPTS = --no-default-features $(if $(BR2_PACKAGE_WARDEN_TLS),--features tls)
 
 # ---- crates of a local source, vendored at download time ---------------------
 # $(call WARDEN_CARGO_VENDOR,TREE): $(WARDEN_DL_DIR)/warden-vendor-<sha256 of
@@ -215,13 +221,17 @@ define WARDEN_INSTALL_INIT_OPENRC
 endef
 
 # systemd: warden.service (enabled through its [Install] section and the presets).
-# Root, address and user set in ExecStart; its $WARDEN_OPTS (extra flags from an
-# optional /etc/default/warden, e.g. from a rootfs overlay) kept.
+# Root, address and user set in ExecStart; its $WARDEN_HTTPS and $WARDEN_OPTS (extra
+# flags from the https.conf drop-in or an optional /etc/default/warden, e.g. from a
+# rootfs overlay) kept. With HTTPS built in, the drop-in's ExecStartPre helper
+# (the drop-in itself is for the overlay: HTTPS stays off by default).
 define WARDEN_INSTALL_INIT_SYSTEMD
 	$(INSTALL) -D -m 0644 $(@D)/boards/systemd/warden.service \
 		$(TARGET_DIR)/usr/lib/systemd/system/warden.service
 	$(SED) 's,^ExecStart=/usr/sbin/warden --root [^ ]* --listen [^ ]*,ExecStart=/usr/sbin/warden --root $(WARDEN_ROOT) --listen $(WARDEN_LISTEN) --user $(WARDEN_USER),' \
 		$(TARGET_DIR)/usr/lib/systemd/system/warden.service
+	$(if $(BR2_PACKAGE_WARDEN_TLS),$(INSTALL) -D -m 0755 $(@D)/boards/systemd/warden-tls-cert \
+		$(TARGET_DIR)/usr/libexec/warden/warden-tls-cert)
 endef
 
 $(eval $(cargo-package))
