@@ -155,12 +155,17 @@ fn tls_connections_cost_their_buffers_and_a_second_round_nothing_more() {
          closed {closed_rss} KiB; {CONNS} again {again_rss} KiB"
     );
     // Each: its buffer (made on first use), rustls's state, the slot's own buffers.
+    // Under qemu-user (cross/test) RSS also holds the emulator's translations of the
+    // TLS code run for the first time (~300 KiB a connection measured there): the
+    // absolute budget is the native run's; the second round's check holds for both.
     let budget = CONNS as u64 * (warden::limits::TLS_BUF_LEN as u64 + 16 * 1024) / 1024;
-    assert!(
-        open_rss.saturating_sub(idle_rss) <= budget,
-        "{CONNS} TLS connections grew RSS by {} KiB (budget {budget} KiB)",
-        open_rss - idle_rss
-    );
+    if !common::skip_under_emulator("the absolute RSS budget of TLS connections (qemu's own memory grows)") {
+        assert!(
+            open_rss.saturating_sub(idle_rss) <= budget,
+            "{CONNS} TLS connections grew RSS by {} KiB (budget {budget} KiB)",
+            open_rss - idle_rss
+        );
+    }
     // The buffers are reused: a second round costs (almost) nothing more.
     assert!(
         again_rss <= open_rss + 256,
