@@ -15,6 +15,7 @@ One job per module:
   measure   one server, one round: start, measure, stop
   logins    warden's logins: time per verification, loop stall while 4 verify
   proxy     the reverse proxies: warden, nginx, lighttpd in front of one backend
+  tls       HTTPS: warden, lighttpd, nginx on one certificate, side by side
   report    per-round numbers, table cells and the markdown document
   cli       flags, defaults and the sequence of a run; exit status
 

@@ -1,25 +1,27 @@
 """benches/run's command line and the sequence of a run: flags and their defaults,
 install, build, every round over every server (and the ceiling), the logins measurement
-(warden only), the reverse proxies (warden and the peers that proxy), then the document
-and the exit status (0; 1 if a server, wrk run, login or proxy measurement failed, or a
-server named with --servers was skipped; 2 for a bad command line). `--logins` runs the
-logins measurement alone, `--proxy` the reverse proxies alone."""
+(warden only), the reverse proxies (warden and the peers that proxy), the HTTPS rows
+(warden, lighttpd and nginx over TLS), then the document and the exit status (0; 1 if a
+server, wrk run, login, proxy or HTTPS measurement failed, or a server named with
+--servers was skipped; 2 for a bad command line). `--logins` runs the logins measurement
+alone, `--proxy` the reverse proxies alone, `--tls` the HTTPS rows alone."""
 import argparse
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 
-from . import build, install, logins, proxy, report
+from . import build, install, logins, proxy, report, tls
 from .ceiling import ceiling
 from .data import make_data
 from .load import raise_nofile
 from .measure import measure
 from .process import cgroup2_base
-from .servers import (ALL_SERVERS, BASELINE, CONFIG_TEXT, PROXY_FRONTS, find_binaries, server_argv,
-                      stripped_size)
+from .servers import (ALL_SERVERS, BASELINE, CONFIG_TEXT, PROXY_FRONTS, TLS_SERVERS, find_binaries,
+                      server_argv, stripped_size)
 from .util import REPO, log, which
 
 DESCRIPTION = "warden against other small static file servers, on loopback."
@@ -50,30 +52,46 @@ def parse_args(argv=None):
                          "backend, side by side (about 2 minutes; --rounds and --duration "
                          "change its 3 rounds of 5 s); stdout only (full and --smoke runs "
                          "include it)")
+    ap.add_argument("--tls", action="store_true",
+                    help="only the HTTPS rows: warden, lighttpd (mod_openssl) and nginx on one "
+                         "certificate, side by side (about 5 minutes; --rounds, --duration, "
+                         "--smoke and --servers (of " + ",".join(TLS_SERVERS) + ") go with "
+                         "it); stdout only (full and --smoke runs include it)")
     args = ap.parse_args(argv)
-    if args.logins or args.proxy:
-        # --proxy takes --rounds and --duration (for its own rounds); --logins takes neither.
-        allowed = ("--rounds", "--duration") if not args.logins else ()
+    modes = [f for f, v in (("--logins", args.logins), ("--proxy", args.proxy),
+                            ("--tls", args.tls)) if v]
+    if len(modes) > 1:
+        ap.error(f"{' and '.join(modes)}: one measurement alone at a time")
+    if modes:
+        # --proxy takes --rounds and --duration (for its own rounds); --tls those, --smoke
+        # and --servers (of TLS_SERVERS); --logins none of them.
+        allowed = {"--logins": (), "--proxy": ("--rounds", "--duration"),
+                   "--tls": ("--rounds", "--duration", "--smoke", "--servers")}[modes[0]]
         given = [f for f, v in (("--smoke", args.smoke), ("--servers", args.servers),
                                 ("--baseline-bin", args.baseline_bin), ("--rounds", args.rounds),
                                 ("--duration", args.duration),
-                                ("--idle-conns", args.idle_conns),
-                                ("--proxy", args.logins and args.proxy)) if v and f not in allowed]
+                                ("--idle-conns", args.idle_conns)) if v and f not in allowed]
         if given:
-            what = ("--logins measures warden alone, in its own way" if args.logins else
-                    "--proxy measures the reverse proxies alone, in their own way")
+            what = {"--logins": "--logins measures warden alone, in its own way",
+                    "--proxy": "--proxy measures the reverse proxies alone, in their own way",
+                    "--tls": "--tls measures the HTTPS rows alone"}[modes[0]]
             ap.error(f"{what}: not with {', '.join(given)}")
         args.proxy_plan = proxy.FULL._replace(rounds=args.rounds or proxy.FULL.rounds,
                                               duration=args.duration or proxy.FULL.duration)
     args.rounds = args.rounds or (1 if args.smoke else 3)
     args.duration = args.duration or (1 if args.smoke else 8)
     args.idle_conns = args.idle_conns or (50 if args.smoke else 500)
+    # The HTTPS rows: the plain rows' rounds and wrk seconds.
+    args.tls_plan = (tls.QUICK if args.smoke else tls.FULL)._replace(rounds=args.rounds,
+                                                                     duration=args.duration)
     explicit = args.servers is not None
-    servers = [s.strip() for s in (args.servers or ",".join(ALL_SERVERS)).split(",") if s.strip()]
-    bad = [s for s in servers if s not in ALL_SERVERS + [BASELINE]]
+    known = TLS_SERVERS if args.tls else ALL_SERVERS  # and the default order
+    servers = [s.strip() for s in (args.servers or ",".join(known)).split(",") if s.strip()]
+    bad = [s for s in servers if s not in known + ([] if args.tls else [BASELINE])]
     if bad or not servers:
-        ap.error(f"unknown server(s): {', '.join(bad)}; choose from {', '.join(ALL_SERVERS)} "
-                 f"(and {BASELINE} with --baseline-bin)")
+        ap.error(f"unknown server(s){' for --tls' if args.tls else ''}: {', '.join(bad)}; "
+                 f"choose from {', '.join(known)}"
+                 + ("" if args.tls else f" (and {BASELINE} with --baseline-bin)"))
     if args.baseline_bin:
         # Absolute now: the run changes to the repository before starting anything.
         path = os.path.abspath(args.baseline_bin)
@@ -128,6 +146,57 @@ def proxy_only(args, started):
     return 1 if res["failures"] else 0
 
 
+def tls_wanted(servers):
+    """What the HTTPS rows of `servers` need installed besides them: lighttpd's TLS
+    module and openssl (the certificate)."""
+    tls_servers = [s for s in servers if s in TLS_SERVERS]
+    return (["lighttpd_tls"] if "lighttpd" in tls_servers else []) + \
+        (["openssl"] if tls_servers else [])
+
+
+def tls_unavailable(servers, unavailable):
+    """{server: why} for the TLS_SERVERS among `servers` that cannot serve HTTPS here: not
+    installed, lighttpd without mod_openssl, an nginx without its SSL module."""
+    out = {}
+    for s in servers:
+        if s not in TLS_SERVERS:
+            continue
+        if s in unavailable:
+            out[s] = unavailable[s]
+        elif s == "lighttpd" and "lighttpd_tls" in unavailable:
+            out[s] = "no mod_openssl: " + unavailable["lighttpd_tls"]
+        elif s == "nginx":
+            r = subprocess.run([which("nginx"), "-V"], capture_output=True, text=True)
+            if "--with-http_ssl_module" not in r.stdout + r.stderr:
+                out[s] = "this nginx was built without http_ssl_module"
+    return out
+
+
+def tls_only(args, servers, explicit, started):
+    """`--tls`: install what is missing, build warden, make the web root, measure the HTTPS
+    rows, print the section. 1 if a measurement failed, or a server named with --servers
+    was skipped."""
+    wanted = servers + tls_wanted(servers)
+    unavailable = install.not_installed(wanted) if args.no_install else install.install(wanted)
+    if "wrk" in unavailable:
+        sys.exit(f"benches/run: wrk: {unavailable['wrk']}")
+    build.build(examples=())
+    skipped = tls_unavailable(servers, unavailable)
+    for s, why in skipped.items():
+        print(f"note: {s} skipped: {why}", flush=True)
+    run_servers = [s for s in servers if s not in skipped]
+    tmp = tempfile.mkdtemp(prefix="warden-bench-run-")
+    data = make_data()
+    try:
+        res = tls.run(find_binaries(run_servers), which("wrk"), run_servers, data, tmp,
+                      pin_cpus(), cgroup2_base(), args.tls_plan, skipped)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(report.tls_document(res, time.monotonic() - started), flush=True)
+    return 1 if res["failures"] or (explicit and skipped) else 0
+
+
 def main(argv=None):
     args, servers, explicit = parse_args(argv)
 
@@ -141,10 +210,13 @@ def main(argv=None):
         return logins_only(started)
     if args.proxy:
         return proxy_only(args, started)
+    if args.tls:
+        return tls_only(args, servers, explicit, started)
+    wanted = servers + tls_wanted(servers)
     if args.no_install:
-        unavailable = install.not_installed(servers)
+        unavailable = install.not_installed(wanted)
     else:
-        unavailable = install.install(servers)
+        unavailable = install.install(wanted)
     if "busybox" in servers and "busybox" not in unavailable and not install.busybox_has_httpd():
         unavailable["busybox"] = "this busybox has no httpd applet"
     if "wrk" in unavailable:
@@ -183,6 +255,7 @@ def main(argv=None):
     ceil_how = None
     login_res = None
     proxy_res = None
+    tls_res = None
     try:
         for rnd in range(1, args.rounds + 1):
             for name in run_servers:
@@ -215,6 +288,15 @@ def main(argv=None):
                                   proxy.QUICK if args.smoke else proxy.FULL,
                                   {s: skipped[s] for s in PROXY_FRONTS if s in skipped})
             failed = failed or bool(proxy_res["failures"])
+        # The HTTPS rows: warden and the peers of this run that serve HTTPS, on this
+        # run's web root; a peer without TLS here is skipped (noted), as above.
+        tls_skip = tls_unavailable(servers, unavailable)
+        tls_servers = [s for s in TLS_SERVERS if s in run_servers and s not in tls_skip]
+        if tls_servers:
+            log("https: " + ", ".join(tls_servers))
+            tls_res = tls.run(binaries, wrk, tls_servers, data, tmp, pins, cg_base,
+                              args.tls_plan, tls_skip)
+            failed = failed or bool(tls_res["failures"])
     finally:
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -227,7 +309,7 @@ def main(argv=None):
         ceils=ceils, ceil_how=ceil_how, armv7=build.armv7_size(), armv7_note=armv7_note,
         pins=pins, commands=commands,
         configs={n: c for n, c in CONFIG_TEXT.items() if n in commands}, logins=login_res,
-        proxy=proxy_res))
+        proxy=proxy_res, tls=tls_res))
     print(text, flush=True)
     if not args.smoke:
         path = os.path.join(REPO, "benches", "RESULTS.md")

@@ -146,17 +146,26 @@ class Connection:
         self.sock.close()
 
 
-def get(port, path="/index.html", timeout=5.0, host="127.0.0.1"):
+def get(port, path="/index.html", timeout=5.0, host="127.0.0.1", wrap=None):
     """One GET with `Connection: close` on a new connection, the whole response read.
     Returns (status, seconds), or (error text, seconds): "timeout", "no response" (closed
     before a head), "bad response", "head too long" or the socket error's class name.
-    A body cut short by a close still returns the status."""
+    A body cut short by a close still returns the status. wrap: a function of the
+    connected socket returning the socket to speak over (benches/run's TLS rows: a TLS
+    client, its handshake done; an error there is reported as the socket's)."""
     t0 = time.monotonic()
+    sock = None
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
+        if wrap is not None:
+            sock = wrap(sock)
     except socket.timeout:
+        if sock is not None:
+            sock.close()
         return "timeout", time.monotonic() - t0
     except OSError as e:
+        if sock is not None:
+            sock.close()
         return type(e).__name__, time.monotonic() - t0
     conn = Connection(sock)
     try:

@@ -8,29 +8,40 @@ import subprocess
 
 from .util import IS_ROOT, log, which
 
-# Debian package and executable of each external program.
+# Debian package and executable of each external program (or, for a module, the
+# absolute path of the file that the package installs).
 PACKAGES = {
     "lighttpd": ("lighttpd", "lighttpd"),
+    # lighttpd's TLS module, for the TLS rows (tls.py); not a server of its own.
+    "lighttpd_tls": ("lighttpd-mod-openssl", "/usr/lib/lighttpd/mod_openssl.so"),
     "nginx": ("nginx-light", "nginx"),
     "busybox": ("busybox", "busybox"),
     "mini_httpd": ("mini-httpd", "mini_httpd"),
     "darkhttpd": ("darkhttpd", "darkhttpd"),
     "wrk": ("wrk", "wrk"),
+    "openssl": ("openssl", "openssl"),  # the TLS rows' certificate and s_client
 }
 # Services a Debian package starts on install (on port 80); stopped right after.
-SERVICES = {"lighttpd": "lighttpd", "nginx-light": "nginx"}
+# lighttpd-mod-openssl's maintainer scripts may (re)start lighttpd's.
+SERVICES = {"lighttpd": "lighttpd", "nginx-light": "nginx", "lighttpd-mod-openssl": "lighttpd"}
+
+
+def present(name):
+    """Whether PACKAGES[name]'s executable (or file) is there."""
+    what = PACKAGES[name][1]
+    return os.path.exists(what) if os.path.isabs(what) else bool(which(what))
 
 
 def not_installed(servers):
     """{name: reason} for the programs missing when nothing may be installed."""
     return {s: "not installed (--no-install)" for s in servers + ["wrk"]
-            if s in PACKAGES and not which(PACKAGES[s][1])}
+            if s in PACKAGES and not present(s)}
 
 
 def install(servers):
     """apt-get installs what is missing; returns {name: reason} for what stays missing."""
     wanted = [s for s in servers if s in PACKAGES] + ["wrk"]
-    missing = [s for s in wanted if not which(PACKAGES[s][1])]
+    missing = [s for s in wanted if not present(s)]
     if not missing:
         return {}
     if not IS_ROOT:
@@ -57,11 +68,10 @@ def install(servers):
                            env=env, check=False)
         if r.returncode != 0:
             log(f"apt-get install exited {r.returncode}; going on with what is installed")
-        for pkg in pkgs:
-            if pkg in SERVICES:
-                stop_service(SERVICES[pkg])
+        for svc in dict.fromkeys(SERVICES[p] for p in pkgs if p in SERVICES):
+            stop_service(svc)
     for s in installable:
-        if not which(PACKAGES[s][1]):
+        if not present(s):
             gone[s] = f"`{PACKAGES[s][0]}` failed to install"
     return gone
 

@@ -14,11 +14,15 @@ UNITS_S = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 UNITS_B = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
 
 
+CONNS = 50  # wrk -c of the small-file runs (the HTTPS rows' too: tls.CONNS)
+BIG_CONNS = 4  # wrk -c of the 50 MiB run
+
+
 def wrk_runs(wrk, base, d):
     return {
-        "ka": [wrk, "-t1", "-c50", d, "--latency", f"{base}/index.html"],
-        "close": [wrk, "-t1", "-c50", d, "-H", "Connection: close", f"{base}/index.html"],
-        "big": [wrk, "-t1", "-c4", d, f"{base}/big.bin"],
+        "ka": [wrk, "-t1", f"-c{CONNS}", d, "--latency", f"{base}/index.html"],
+        "close": [wrk, "-t1", f"-c{CONNS}", d, "-H", "Connection: close", f"{base}/index.html"],
+        "big": [wrk, "-t1", f"-c{BIG_CONNS}", d, f"{base}/big.bin"],
     }
 
 

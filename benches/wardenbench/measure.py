@@ -5,6 +5,7 @@ report.derive turns them into the round's numbers."""
 import socket
 import time
 
+from . import http
 from .load import idle_connections, run_wrk, wrk_runs
 from .process import Server
 from .util import log
@@ -16,16 +17,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(name, argv_for, tmp, pin, cg_base, probe="/index.html"):
+def start_server(name, argv_for, tmp, pin, cg_base, probe="/index.html", get=http.get):
     """Starts the server `name` on a free port, pinned to CPU `pin`: (Server, port, None)
-    once it answers `GET probe` with a 200, or (stopped Server, None, why) if it did not
-    start."""
+    once it answers `GET probe` (asked with `get`: plain HTTP, or tls.get) with a 200,
+    or (stopped Server, None, why) if it did not start."""
     err = None
     srv = None
     for attempt in range(3):  # a port picked free may be taken by someone else meanwhile
         port = free_port()
         srv = Server(name, argv_for(name, port), tmp, cg_base)
-        err = srv.start(port, pin, probe)
+        err = srv.start(port, pin, probe, get)
         if err is None:
             return srv, port, None
         srv.stop()

@@ -103,9 +103,10 @@ class Server:
         except OSError:
             return []
 
-    def start(self, port, pin, probe="/index.html"):
+    def start(self, port, pin, probe="/index.html", get=http.get):
         """Starts it (pinned to CPU `pin`) and waits up to 10 s for a 200 to GET
-        `probe`. Returns None, or why it did not start."""
+        `probe` (asked with `get`: http.get, or the TLS rows' tls.get). Returns None,
+        or why it did not start."""
         cmd = (["taskset", "-c", pin] if pin is not None else []) + self.argv
         self.cmd = cmd
         self.logf = open(self.log_path, "wb")
@@ -129,7 +130,7 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return f"exited with status {self.proc.returncode}: {self.output_tail()}"
-            status, _ = http.get(port, probe, timeout=1.0)
+            status, _ = get(port, probe, timeout=1.0)
             if status == 200:
                 return None
             time.sleep(0.05)

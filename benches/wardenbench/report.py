@@ -1,8 +1,10 @@
 """What the run reports: each round's numbers from the raw results (derive), a cell
 as median (min–max) [n failed], the main table and the ratios to warden (render), the
-logins table (logins_section), the reverse proxies' tables (proxy_section), and the
-whole markdown document: printed, and for a full run written to benches/RESULTS.md
-(`--logins` and `--proxy` alone: logins_document and proxy_document, printed only)."""
+logins table (logins_section), the reverse proxies' tables (proxy_section), the HTTPS
+tables (tls_section), and the whole markdown document: printed, and for a full run
+written to benches/RESULTS.md (`--logins`, `--proxy` and `--tls` alone: logins_document,
+proxy_document and tls_document, printed only)."""
+import collections
 import dataclasses
 import datetime
 import math
@@ -12,6 +14,7 @@ import statistics
 
 from . import logins as lg
 from . import proxy as px
+from . import tls as tl
 from .load import wrk_runs
 
 
@@ -193,6 +196,7 @@ class Run:
     configs: dict  # name -> generated configuration file
     logins: dict = None  # logins.run's result, or None when not measured
     proxy: dict = None  # proxy.run's result, or None when not measured
+    tls: dict = None  # tls.run's result, or None when not measured
 
 
 def document(run):
@@ -219,6 +223,8 @@ def document(run):
         out += logins_section(run.logins)
     if run.proxy is not None:
         out += proxy_section(run.proxy)
+    if run.tls is not None:
+        out += tls_section(run.tls)
     notes = sorted({f"{n}: {note}" for n, rs in run.rounds_by_server.items() for r in rs
                     for note in r["notes"]})
     notes += [f"{n}: {why}" for n, why in run.skipped.items() if n not in run.failures]
@@ -461,3 +467,270 @@ def proxy_document(res, took):
     """`benches/run --proxy`: the reverse proxy section alone, printed."""
     return "\n".join(["# warden benchmark: reverse proxy", "", machine_line(), "",
                       f"Took {took:.0f} s.", ""] + proxy_section(res))
+
+
+# A first request slower than this for the client without TCP_NODELAY: its Finished's
+# ACK waited for the delayed-ACK timer (~40 ms), not a loaded machine's few ms.
+NAGLE_WAITED_MS = 20
+
+# key, header, decimals, ratio to warden wanted
+TLS_COLUMNS = [
+    ("close_rps", "new-handshake req/s", 0, True),
+    ("close_p99_ms", "close p99 ms", 2, False),
+    ("close_cpu_per_100k", "CPU s/100k handshake req", 2, True),
+    ("ka_rps", "KA req/s", 0, True),
+    ("ka_p99_ms", "KA p99 ms", 2, False),
+    ("ka_cpu_per_100k", "CPU s/100k KA req", 2, True),
+    ("big_mibs", "50 MiB MiB/s", 0, True),
+    ("cpu_per_gib", "CPU s/GiB", 3, True),
+    ("idle_rss", "idle RSS KiB", 0, True),
+    ("held32_rss", "RSS KiB, 32 held", 0, True),
+    ("held32_kib", "≈ KiB per conn, 32 held", 1, True),
+    ("held100_rss", "RSS KiB, up to 100 held", 0, True),
+    ("held100_ok", "held of 100", 0, False),
+    ("held100_waiting", "waiting in backlog of 100", 0, False),
+    ("held100_kib", "≈ KiB per conn, up to 100", 1, True),
+]
+
+
+def tls_numbers(r):
+    """One server's TLS round as the table's keys (None where a run failed)."""
+    out = {k: None for k, *_ in TLS_COLUMNS}
+    ka, close, big = r["tls_ka"], r["tls_close"], r["tls_big"]
+    if ka["error"] is None:
+        out["ka_rps"] = ka["rps"]
+        out["ka_p99_ms"] = ka["p99"] * 1000 if "p99" in ka else None
+        out["ka_cpu_per_100k"] = ka["cpu"] / ka["requests"] * 1e5
+    if close["error"] is None:
+        out["close_rps"] = close["rps"]
+        out["close_p99_ms"] = close["p99"] * 1000 if "p99" in close else None
+        out["close_cpu_per_100k"] = close["cpu"] / close["requests"] * 1e5
+    if big["error"] is None and big.get("bytes"):
+        out["big_mibs"] = big["bps"] / (1 << 20) if "bps" in big else None
+        out["cpu_per_gib"] = big["cpu"] / (big["bytes"] / (1 << 30))
+    out["idle_rss"] = r["idle_rss"]
+    for n in (32, 100):
+        h = r.get(f"held{n}")
+        if h:
+            out[f"held{n}_rss"] = h["rss"]
+            out[f"held{n}_ok"] = h["ok"]
+            out[f"held{n}_waiting"] = h.get("waiting")
+            out[f"held{n}_kib"] = (h["rss"] - r["idle_rss"]) / h["ok"] if h["ok"] else None
+    return out
+
+
+def tls_section(res):
+    """The TLS rows (tls.py): the certificate, what was negotiated, the table, the ratios
+    to warden, warden's connection limit in words, how it was measured, what was skipped
+    or failed, the commands and the generated configurations."""
+    plan = res["plan"]
+    header = ["server"] + [h for _, h, _, _ in TLS_COLUMNS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    medians = {}
+    for name in res["servers"]:
+        rounds = [tls_numbers(r) for r in res["rounds"][name]]
+        if not rounds:
+            lines.append(f"| {name} (failed) | " + " | ".join(["–"] * (len(header) - 1)) + " |")
+            continue
+        medians[name] = {k: median_or_none([r[k] for r in rounds]) for k, *_ in TLS_COLUMNS}
+        lines.append("| " + " | ".join(
+            [name] + [count_cell([r[k] for r in rounds]) if k in ("held100_ok", "held100_waiting")
+                      else cell([r[k] for r in rounds], nd) for k, _, nd, _ in TLS_COLUMNS])
+            + " |")
+    ratio_lines = []
+    if "warden" in medians:
+        w = medians["warden"]
+        rcols = [(k, h) for k, h, _, want in TLS_COLUMNS if want]
+        ratio_lines = ["| server | " + " | ".join(h for _, h in rcols) + " |",
+                       "|" + "---|" * (len(rcols) + 1)]
+        for name, m in medians.items():
+            ratio_lines.append(f"| {name} | " + " | ".join(
+                f"{m[k] / w[k]:.2f}×" if m.get(k) is not None and w.get(k) else "–"
+                for k, _ in rcols) + " |")
+
+    srv_pin, client_pin = res["pins"]
+    where = (f"Each server is pinned to CPU {srv_pin}, wrk and the Python clients to CPU "
+             f"{client_pin}" if srv_pin is not None else "Nothing is pinned (one CPU)")
+    out = ["## HTTPS (warden, lighttpd + mod_openssl, nginx + ssl)", ""]
+    cert = res["cert"]
+    if cert is not None:
+        ran = [n for n in res["servers"] if res["rounds"].get(n)]
+        who = ("All three use" if len(ran) == 3 else
+               " and ".join(ran) + (" use" if len(ran) > 1 else " uses") if ran else "It is")
+        out += [f"**{who} the same certificate**: one ECDSA P-256 key and self-signed "
+                f"certificate made for this run (SHA-256 of the certificate "
+                f"`{cert.sha256[:16]}…`) in the run's temporary directory, outside every web "
+                f"root, with `{cert.command}`; every round checks that each server presents "
+                "exactly that certificate. All serve the same web root (the plain rows' files) "
+                "over HTTPS alone, with the plain rows' settings otherwise (one worker, no "
+                "access log, keep-alive 1000 requests / 15 s). TLS 1.3 and 1.2; lighttpd and "
+                "nginx with OpenSSL's default cipher string and the client's order, as warden "
+                "(rustls, ring) takes it; **no session resumption anywhere** (nginx "
+                "`ssl_session_tickets off; ssl_session_cache off;`, lighttpd `\"Options\" => "
+                "\"-SessionTicket\"` and its session cache left off; warden has neither, by "
+                "design), so every new connection is a full handshake on all three, as "
+                "checked below. warden runs with its default `--max-tls-connections`, the "
+                f"most its build allows ({tl.WARDEN_TLS_CAP}). {where}. {plan.rounds} round(s), "
+                f"wrk runs of {plan.duration} s; each cell is the median of the rounds "
+                "(min–max).", ""]
+    out += [f"- **new-handshake req/s, close p99, CPU s/100k handshake req**: `wrk -t1 "
+            f"-c{tl.CONNS} -d{plan.duration}s --latency -H 'Connection: close'` over https at "
+            f"`{tl.PATH}` (2 KiB): every request a new TCP connection and a full TLS handshake "
+            "(wrk is Debian's, built with OpenSSL; none of the servers resumes a session, as "
+            "checked below). wrk starts a request's clock when it writes the request, after "
+            "its TCP connect and TLS handshake: **close p99** holds the wait behind the "
+            "server's other handshakes, not this connection's own handshake. CPU: the "
+            "server's CPU time (all its processes, from its cgroup) during the run per "
+            "100,000 requests.",
+            f"- **KA req/s, p99, CPU s/100k KA req**: the same without the header: "
+            f"{tl.CONNS} connections kept alive, one handshake each (1000 requests per "
+            "connection, then a new one).",
+            f"- **{tl.CONNS} connections, as the plain rows**, over warden's "
+            f"{tl.WARDEN_TLS_CAP} TLS connections: while all {tl.WARDEN_TLS_CAP} of its TLS "
+            "buffers are lent, warden neither polls nor accepts its TLS listeners, so at any "
+            f"moment about {tl.CONNS - tl.WARDEN_TLS_CAP} of wrk's {tl.CONNS} connections wait "
+            "in the kernel's listen backlog (backlog 128) and are served when a connection "
+            "ends (keep-alive: after its 1000 requests). wrk counts no error for that wait "
+            "(any socket error is listed under the table), and neither p99 holds it (the "
+            "clock starts after the handshake). lighttpd and nginx take all "
+            f"{tl.CONNS}. The req/s remain a fair comparison of throughput: "
+            f"{tl.WARDEN_TLS_CAP} connections keep one server CPU (or wrk's) busy as well as "
+            f"{tl.CONNS}.",
+            f"- **50 MiB MiB/s, CPU s/GiB**: `wrk -t1 -c{tl.BIG_CONNS}` at `{tl.BIG_PATH}` "
+            "over https; " + ("this kernel has kernel TLS (/proc/net/tls_stat), which lighttpd "
+                              "may use to encrypt in the kernel and sendfile (warden and nginx "
+                              "as configured here do not)." if res["ktls"] else
+                              "this kernel has no kernel TLS (no /proc/net/tls_stat), so no "
+                              "server can sendfile here: every byte is encrypted in user "
+                              "space."),
+            f"- **RSS with held connections**: idle RSS 0.3 s after the first answer; then "
+            f"{tl.HELD[0]} clients, one after the other, each connect, finish the handshake, "
+            f"get `{tl.PATH}` kept alive and then sit idle; after {plan.settle:g} s the "
+            "server's RSS (summed over its processes). **≈ KiB per conn** = (that RSS − idle "
+            f"RSS) / the connections held. Then the same with {tl.HELD[1]} clients: **held "
+            f"of 100** is how many the server took. A client whose TLS handshake has not "
+            f"finished {tl.HANDSHAKE_TIMEOUT:g} s after it connected counts as **waiting in "
+            "backlog** (TCP connected, ClientHello sent, no answer), not as refused; the "
+            "clients after the first waiting one start their handshakes at once and get "
+            f"{tl.HANDSHAKE_TIMEOUT:g} s together. After the RSS reading, when clients wait, "
+            "one held connection is closed and a waiting client's handshake must then "
+            "finish (it did, in every round, or the run fails).", ""]
+    w_rounds = res["rounds"].get("warden")
+    if w_rounds and all(r.get("held100") for r in w_rounds):
+        ok = median_or_none([r["held100"]["ok"] for r in w_rounds])
+        waiting = median_or_none([r["held100"].get("waiting") for r in w_rounds])
+        why = collections.Counter()
+        for r in w_rounds:
+            why.update(r["held100"]["failed"])
+        served = [r["held100"].get("backlog_ms") for r in w_rounds]
+        served = [x for x in served if x is not None]
+        peers = [n for n in res["servers"] if n != "warden" and res["rounds"].get(n)]
+        peer_ok = ", ".join(f"{n} {median_or_none([r['held100']['ok'] for r in res['rounds'][n]]):.0f}"
+                            for n in peers)
+        text = (f"**warden held {ok:.0f} of the 100; {waiting or 0:.0f} waited in its listen "
+                f"backlog.** While all its {tl.WARDEN_TLS_CAP} TLS buffers are lent it neither "
+                "polls nor accepts its TLS listeners: the kernel completes the further "
+                "clients' TCP handshakes into the backlog (128), where they wait, unanswered "
+                "and costing warden no memory, until a TLS connection ends")
+        if served and waiting:
+            text += ("; when one held connection was closed, a waiting client's TLS handshake "
+                     f"finished {max(served):.0f} ms later at most (over the rounds)")
+        text += (". None was refused or reset" if not why else
+                 ". Clients that failed instead of waiting: "
+                 + ", ".join(f"{k} × {v}" for k, v in why.items()) + " (over the rounds)")
+        text += (". That is the bounded-memory design: each TLS connection holds a ~50 KiB "
+                 "buffer, made on first use and kept for the next, and "
+                 f"{tl.WARDEN_TLS_CAP} is both the default and the most this build allows "
+                 "(`--max-tls-connections` cannot raise it; `WARDEN_TLS_CONNECTIONS` at build "
+                 "time can). So warden's `up to 100` columns are "
+                 f"{tl.WARDEN_TLS_CAP} connections again, and the like-for-like comparison is "
+                 f"the `{tl.HELD[0]} held` pair of columns"
+                 + (f"; the peers held {peer_ok}" if peer_ok else "") + ".")
+        out += [text]
+        out += [""]
+    out += ["\n".join(lines), ""]
+    busy = {n: m["close_rps"] * m["close_cpu_per_100k"] / 1e5 for n, m in medians.items()
+            if m.get("close_rps") and m.get("close_cpu_per_100k")}
+    if busy:
+        out += ["During the handshake runs the server's CPU was busy "
+                + ", ".join(f"{n} {100 * b:.0f} %" for n, b in busy.items())
+                + " of its one CPU (req/s × CPU s per request)"
+                + (": none was the limit; wrk, doing its side of every handshake on its one "
+                   "CPU, was (or the machine's other load), so the req/s say more about the "
+                   "client and the machine than about the servers, and CPU s/100k handshake req "
+                   "is what tells the servers apart."
+                   if max(busy.values()) < 0.8 else
+                   ": a server near 100 % was the limit of its own req/s.")
+                , ""]
+    if ratio_lines:
+        out += ["Relative to warden (this server's median / warden's): above 1 is faster for "
+                "req/s and MiB/s, costlier for CPU and memory.", "", "\n".join(ratio_lines), ""]
+    if res["handshake"]:
+        out += ["What was negotiated (last round; `openssl s_client` with OpenSSL's client "
+                "defaults, as wrk's) and the resumption check (3 connections in a row per "
+                "version with Python's ssl, each offering the previous session):", ""]
+        for name in res["servers"]:
+            h = res["handshake"].get(name)
+            if h is None:
+                continue
+            resumed = "; ".join(f"{v}: {a} of {b} resumed" for v, (a, b) in h["resumed"].items())
+            first = h.get("first_ms", {})
+            first = ", ".join(f"{k} {v:.1f} ms" if v is not None else f"{k} failed"
+                              for k, v in first.items())
+            out.append(f"- {name}: {h['negotiated']}; ALPN {', '.join(sorted(h['alpn']))}; "
+                       f"{resumed}; " + ("the run's certificate" if h["same_cert"]
+                                         else "**another certificate**")
+                       + (f"; first request on a new TLS 1.3 connection: {first}" if first
+                          else ""))
+        out += ["", "The first request's time (send to whole response, median of 3) is "
+                "given for a client with TCP_NODELAY (as wrk, curl and Python's http.client; "
+                "what every client in the table above sets) and one without (Nagle's "
+                "algorithm on, as a bare socket has it): such a client holds its request back "
+                "until its TLS Finished is ACKed, so a server that sends nothing after the "
+                "handshake and leaves that ACK to the kernel's delayed-ACK timer makes it wait "
+                "~40 ms on Linux. warden sends nothing after the handshake (no session "
+                "tickets) and ACKs the Finished at once (TCP_QUICKACK at the end of the "
+                "handshake); lighttpd and nginx (OpenSSL) send a session ticket right after a "
+                "TLS 1.3 handshake even with tickets off (a stateful one, which without a "
+                "session cache resumes nothing: the check above), and it carries the ACK."]
+        slow = [f"{n} {h['first_ms']['Nagle']:.1f} ms" for n, h in res["handshake"].items()
+                if (h.get("first_ms") or {}).get("Nagle") is not None
+                and h["first_ms"]["Nagle"] > NAGLE_WAITED_MS]
+        out[-1] += (" Here no server made the client without TCP_NODELAY wait (all under "
+                    f"{NAGLE_WAITED_MS} ms)." if not slow else
+                    f" **Here the client without TCP_NODELAY waited** (over {NAGLE_WAITED_MS} "
+                    "ms): " + ", ".join(slow) + ".")
+        out += [""]
+    notes = list(res["notes"])
+    for name, rounds in res["rounds"].items():
+        for i, r in enumerate(rounds):
+            for key in ("tls_ka", "tls_close", "tls_big"):
+                w = r.get(key)
+                if w and any(w.get("sock_errors", ())):
+                    c, rd, wr, t = w["sock_errors"]
+                    notes.append(f"{name}, round {i + 1}, {key}: wrk counted socket errors "
+                                 f"(connect {c}, read {rd}, write {wr}, timeout {t}) in "
+                                 f"{w.get('requests', 0):,} requests")
+    no_cg = [name for name, rs in res["rounds"].items() if any(not r["cgroup"] for r in rs)]
+    if no_cg:
+        notes.append(f"{', '.join(no_cg)}: no cgroup could be used; CPU time is read from "
+                     "/proc/PID/stat")
+    if notes:
+        out += [f"- {x}" for x in notes] + [""]
+    if res["failures"]:
+        out += ["Failed:", ""] + [f"- {f}" for f in res["failures"]] + [""]
+    if res["commands"]:
+        pre = f"taskset -c {client_pin} " if client_pin is not None else ""
+        out += ["```"] + [pre + shlex.join(c) for c in tl.wrk_runs(
+            "wrk", "https://127.0.0.1:PORT", f"-d{plan.duration}s").values()]
+        out += [res["commands"][n] for n in res["servers"] if n in res["commands"]]
+        out += ["```", ""]
+    for name, text in res["configs"].items():
+        out += [f"{name} configuration (HTTPS):", "", "```", text.rstrip(), "```", ""]
+    return out
+
+
+def tls_document(res, took):
+    """`benches/run --tls`: the HTTPS section alone, printed."""
+    return "\n".join(["# warden benchmark: HTTPS", "", machine_line(), "",
+                      f"Took {took:.0f} s.", ""] + tls_section(res))

@@ -1,8 +1,9 @@
 """The server table: the names benches/run knows, where each one's executable is, its
 command line for a port and a data directory (writing its configuration file where it
 has one, with the same settings as the others as far as it has them; for the proxy
-measurement, warden's, nginx's and lighttpd's with PROXY_PREFIX proxied to a backend),
-and the stripped size of its executable."""
+measurement, warden's, nginx's and lighttpd's with PROXY_PREFIX proxied to a backend;
+for the TLS rows, warden's, nginx's and lighttpd's serving HTTPS alone on the port, with
+one certificate and the same TLS settings), and the stripped size of its executable."""
 import os
 import shutil
 import subprocess
@@ -21,21 +22,35 @@ WARDENS = ("warden", "warden_static", BASELINE)
 PROXY_FRONTS = ["warden", "nginx", "lighttpd"]
 PROXY_PREFIX = "/api"
 
+# The servers of the TLS rows (tls.py): each serves HTTPS with the run's certificate.
+TLS_SERVERS = ["warden", "lighttpd", "nginx"]
+
 CONFIG_TEXT = {}  # the last generated configuration file of each server, for the report
 
 
-def config_key(name, backend):
-    """CONFIG_TEXT's key: the static runs' configuration, or the proxying one."""
+def config_key(name, backend, tls=None):
+    """CONFIG_TEXT's key: the static runs' configuration, the proxying one or the TLS one."""
+    if tls is not None:
+        return f"{name} tls"
     return name if backend is None else f"{name} proxy"
 
 
-def server_argv(name, port, data, tmp, binaries, backend=None):
+def server_argv(name, port, data, tmp, binaries, backend=None, tls=None):
     """Command line of each server (generating its config file where it has one).
     backend: a port on 127.0.0.1 to proxy PROXY_PREFIX to (PROXY_FRONTS only); the
-    configuration is otherwise the static runs' one."""
+    configuration is otherwise the static runs' one. tls: (certificate, key) PEM files
+    (TLS_SERVERS only): the port serves HTTPS alone (TLS 1.3 and 1.2, no session
+    resumption: neither tickets nor a session cache, so every connection is a full
+    handshake, as warden's always is); the rest is the static runs' configuration."""
     if backend is not None and name not in PROXY_FRONTS:
         raise ValueError(f"{name} proxies nothing here")
+    if tls is not None and (name not in TLS_SERVERS or backend is not None):
+        raise ValueError(f"{name}: no TLS configuration here")
     if name in WARDENS:
+        if tls is not None:
+            # No --max-tls-connections: its default is the build's most (32).
+            return [binaries[name], "--root", data, "--listen-tls", f"127.0.0.1:{port}",
+                    "--tls-cert", tls[0], "--tls-key", tls[1], "--quiet"]
         argv = [binaries[name], "--root", data, "--listen", f"127.0.0.1:{port}", "--quiet"]
         if backend is not None:
             argv += ["--proxy", f"{PROXY_PREFIX}=127.0.0.1:{backend}"]
@@ -43,7 +58,8 @@ def server_argv(name, port, data, tmp, binaries, backend=None):
     if name == "tiny_http":
         return [binaries["tiny_http"], data, f"127.0.0.1:{port}"]
     if name == "lighttpd":
-        conf = os.path.join(tmp, "lighttpd.conf" if backend is None else "lighttpd-proxy.conf")
+        conf = os.path.join(tmp, "lighttpd.conf" if backend is None and tls is None else
+                            "lighttpd-proxy.conf" if tls is None else "lighttpd-tls.conf")
         user = ('server.username = "nobody"\nserver.groupname = "nogroup"\n' if IS_ROOT else "")
         # mod_proxy: a key starting with "/" is a path prefix; HTTP/1.1 to the backend
         # with `Connection: close` (a connection per request), X-Forwarded-For added.
@@ -52,6 +68,17 @@ def server_argv(name, port, data, tmp, binaries, backend=None):
             modules = '"mod_proxy", ' + modules
             proxy = (f'proxy.server = ( "{PROXY_PREFIX}/" => ( ( "host" => "127.0.0.1", '
                      f'"port" => {backend} ) ) )\n')
+        if tls is not None:
+            # mod_openssl's session cache is off unless server.feature-flags sets
+            # "ssl.session-cache" (not set here); "-SessionTicket" turns the tickets
+            # off too, so nothing is resumable. OpenSSL's default cipher
+            # string (lighttpd's own default is narrower) and the client's order, as
+            # nginx and warden (rustls) choose.
+            modules = '"mod_openssl", ' + modules
+            proxy += (f'ssl.engine = "enable"\nssl.pemfile = "{tls[0]}"\nssl.privkey = "{tls[1]}"\n'
+                      'ssl.honor-cipher-order = "disable"\n'
+                      'ssl.openssl.ssl-conf-cmd = ("MinProtocol" => "TLSv1.2", '
+                      '"Options" => "-SessionTicket", "CipherString" => "DEFAULT")\n')
         text = f"""server.document-root = "{data}"
 server.bind = "127.0.0.1"
 server.port = {port}
@@ -67,10 +94,11 @@ mimetype.assign = (".html" => "text/html", ".css" => "text/css", ".js" => "text/
 {proxy}{user}"""
         with open(conf, "w") as f:
             f.write(text)
-        CONFIG_TEXT[config_key(name, backend)] = text
+        CONFIG_TEXT[config_key(name, backend, tls)] = text
         return [binaries["lighttpd"], "-D", "-f", conf]
     if name == "nginx":
-        prefix = os.path.join(tmp, "nginx" if backend is None else "nginx-proxy")
+        prefix = os.path.join(tmp, "nginx" if backend is None and tls is None else
+                              "nginx-proxy" if tls is None else "nginx-tls")
         os.makedirs(prefix, exist_ok=True)
         conf = os.path.join(prefix, "nginx.conf")
         user = "user nobody nogroup;\n" if IS_ROOT else ""
@@ -84,6 +112,19 @@ mimetype.assign = (".html" => "text/html", ".css" => "text/css", ".js" => "text/
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
         }}"""
+        listen, ssl = f"127.0.0.1:{port}", ""
+        if tls is not None:
+            # ssl_session_cache off: clients are told sessions are not reused (the
+            # default, none, only pretends to cache); no tickets either. OpenSSL's
+            # default cipher string (nginx's own default is HIGH:!aNULL:!MD5).
+            listen += " ssl"
+            ssl = f"""
+        ssl_certificate {tls[0]};
+        ssl_certificate_key {tls[1]};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers DEFAULT;
+        ssl_session_tickets off;
+        ssl_session_cache off;"""
         text = f"""daemon off;
 {user}worker_processes 1;
 pid {prefix}/nginx.pid;
@@ -103,15 +144,15 @@ http {{
     types {{ text/html html; text/css css; text/javascript js; }}
     default_type application/octet-stream;
     server {{
-        listen 127.0.0.1:{port};
+        listen {listen};
         root {data};
-        index index.html;{proxy}
+        index index.html;{ssl}{proxy}
     }}
 }}
 """
         with open(conf, "w") as f:
             f.write(text)
-        CONFIG_TEXT[config_key(name, backend)] = text
+        CONFIG_TEXT[config_key(name, backend, tls)] = text
         return [binaries["nginx"], "-c", conf, "-p", prefix + "/", "-e", f"{prefix}/error.log"]
     if name == "busybox":
         return [binaries["busybox"], "httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", data]
