@@ -161,8 +161,11 @@ impl TlsStream {
                         continue;
                     }
                     if self.in_len == TLS_IN_CAP {
-                        // Cannot happen with valid records (a whole one always fits).
-                        return self.fail("a record larger than the input buffer");
+                        // Any one record fits; a full buffer is a handshake message
+                        // that rustls is still joining from many small records (it
+                        // keeps their bytes until the message is whole): a client
+                        // that splits its ClientHello into more than ~18 KiB of them.
+                        return self.fail("a fragmented handshake message larger than the input buffer");
                     }
                     match io::recv(self.sock.as_fd(), &mut self.buf[self.in_len..TLS_IN_CAP]) {
                         Io::Done(n) => self.in_len += n,
