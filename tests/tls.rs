@@ -177,6 +177,18 @@ fn start_tls(w: &WebRoot, c: &Cert, extra: &[&str]) -> (Server, u16) {
     (s, port)
 }
 
+/// Most tests' start: the tools (or a skip: `None`), a web root, an ECDSA certificate
+/// and a server with `extra`; the web root is first, so it outlives the server.
+fn ec_site(extra: &[&str]) -> Option<(WebRoot, Server, u16)> {
+    if !tls_tools() {
+        return None;
+    }
+    let w = WebRoot::new();
+    let c = make_cert(&w, Kind::Ec);
+    let (s, port) = start_tls(&w, &c, extra);
+    Some((w, s, port))
+}
+
 /// A port that was free a moment ago (bound to 127.0.0.1:0 and let go).
 fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -670,12 +682,9 @@ fn rfc5246_tls12_forced_ecdsa_and_rsa() {
 // `New, TLSv1.3, Cipher is ...` line says the version.)
 #[test]
 fn rfc8446_rfc5246_openssl_s_client_tls13_and_tls12() {
-    if !tls_tools() {
+    let Some((w, _s, port)) = ec_site(&[]) else {
         return;
-    }
-    let w = WebRoot::new();
-    let c = make_cert(&w, Kind::Ec);
-    let (_s, port) = start_tls(&w, &c, &[]);
+    };
     let request = req("GET", "/health.txt", &["Connection: close"]);
     for (flag, version) in [("-tls1_3", "TLSv1.3"), ("-tls1_2", "TLSv1.2")] {
         let out = s_client(port, &[flag, "-alpn", "http/1.1"], &request);
@@ -704,12 +713,9 @@ fn rfc8446_rfc5246_openssl_s_client_tls13_and_tls12() {
 // ServerHello. (The alert's code is `rfc8996_old_versions_get_protocol_version_alert`.)
 #[test]
 fn rfc8996_tls10_and_tls11_refused() {
-    if !tls_tools() {
+    let Some((w, s, port)) = ec_site(&["--header-timeout", "1"]) else {
         return;
-    }
-    let w = WebRoot::new();
-    let c = make_cert(&w, Kind::Ec);
-    let (s, port) = start_tls(&w, &c, &["--header-timeout", "1"]);
+    };
 
     for flag in ["-tls1", "-tls1_1"] {
         let out = s_client(port, &[flag, "-cipher", "DEFAULT@SECLEVEL=0"], b"");
@@ -775,12 +781,9 @@ fn rfc8996_tls10_and_tls11_refused() {
 #[ignore = "known gap, in rustls 0.23: a TLS 1.0/1.1 ClientHello gets alert handshake_failure (40), not \
             protocol_version (70) (RFC 8996 §5/§6); the handshake is refused either way (rfc8996_tls10_and_tls11_refused)"]
 fn rfc8996_old_versions_get_protocol_version_alert() {
-    if !tls_tools() {
+    let Some((w, _s, port)) = ec_site(&[]) else {
         return;
-    }
-    let w = WebRoot::new();
-    let c = make_cert(&w, Kind::Ec);
-    let (_s, port) = start_tls(&w, &c, &[]);
+    };
     for version in [0x0301u16, 0x0302] {
         let mut t = connect(SocketAddr::from(([127, 0, 0, 1], port)));
         send_lossy(&mut t, &old_client_hello(version));
@@ -805,12 +808,9 @@ fn rfc8996_old_versions_get_protocol_version_alert() {
 // connection that sends nothing is closed at --header-timeout.
 #[test]
 fn rfc8446_5_not_tls_on_the_tls_port_is_closed() {
-    if !tls_tools() {
+    let Some((w, s, port)) = ec_site(&["--header-timeout", "1"]) else {
         return;
-    }
-    let w = WebRoot::new();
-    let c = make_cert(&w, Kind::Ec);
-    let (s, port) = start_tls(&w, &c, &["--header-timeout", "1"]);
+    };
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
 
     let mut fake_header = vec![22, 3, 1, 0x00, 0x40]; // handshake record of 64 bytes
@@ -852,12 +852,9 @@ fn rfc8446_5_not_tls_on_the_tls_port_is_closed() {
 // within IO_TIMEOUT (no lower bound asserted).
 #[test]
 fn rfc8446_slow_or_partial_client_hello_cut_at_header_timeout() {
-    if !tls_tools() {
+    let Some((w, s, port)) = ec_site(&["--header-timeout", "1"]) else {
         return;
-    }
-    let w = WebRoot::new();
-    let c = make_cert(&w, Kind::Ec);
-    let (s, port) = start_tls(&w, &c, &["--header-timeout", "1"]);
+    };
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
 
     for (what, bytes) in [
@@ -1364,12 +1361,9 @@ fn max_tls_connections_queues_beyond_the_cap() {
 /// The status line (SIGUSR1) says how many of the TLS buffers are lent.
 #[test]
 fn status_line_counts_tls_connections() {
-    if !tls_tools() {
+    let Some((w, s, port)) = ec_site(&["--max-tls-connections", "3", "--header-timeout", "60"]) else {
         return;
-    }
-    let w = WebRoot::new();
-    let c = make_cert(&w, Kind::Ec);
-    let (s, port) = start_tls(&w, &c, &["--max-tls-connections", "3", "--header-timeout", "60"]);
+    };
     let mut h = Holder::start(&w, port);
     h.wait_holding();
     s.signal("USR1");
