@@ -166,10 +166,13 @@ fn tls_connections_cost_their_buffers_and_a_second_round_nothing_more() {
             open_rss - idle_rss
         );
     }
-    // The buffers are reused: a second round costs (almost) nothing more.
+    // The buffers are reused: a second round costs (almost) nothing more than the
+    // first did, its close included (natively the close frees nothing and costs
+    // nothing; under qemu RSS also grows as the close's code is translated, once).
+    let first = open_rss.max(closed_rss);
     assert!(
-        again_rss <= open_rss + 256,
-        "a second round of {CONNS} connections grew RSS from {open_rss} to {again_rss} KiB"
+        again_rss <= first + 256,
+        "a second round of {CONNS} connections grew RSS from {first} to {again_rss} KiB"
     );
     assert_eq!(server.thread_count(), 1);
 }
